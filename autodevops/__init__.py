@@ -1,0 +1,1 @@
+"""autodevops: deployment logs in, one ready-to-apply fix out."""

@@ -1,0 +1,112 @@
+"""The analyze pipeline, shared by the CLI's one-log path and the Prefect ``analyze`` flow.
+
+Heavy things (encoder, example matrix, compiled signals) are loaded once in ``Analyzer.load`` and reused
+for every batch.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Iterator, Sequence
+
+from autodevops.features.document import featurize
+from autodevops.features.encoder import CachedEncoder, Encoder, load_encoder
+from autodevops.features.extract import FailureExtractor
+from autodevops.features.signals import SignalMatcher
+from autodevops.model_config import ModelConfig
+from autodevops.models.calibration import ConfidenceCalibrator
+from autodevops.models.matcher import PatternMatcher
+from autodevops.records import Analysis
+from autodevops.settings import Settings
+from autodevops.store import open_store
+from autodevops.store.base import PatternRow, PatternStore
+
+
+@dataclass(frozen=True)
+class LogInput:
+    """One log to analyze; ``error`` is set when it could not be read."""
+
+    id: str
+    text: str | None
+    error: str | None = None
+
+
+def signal_matcher(patterns: Sequence[PatternRow]) -> SignalMatcher:
+    """The keyword signals of the stored patterns."""
+    return SignalMatcher({p.id: (p.error_patterns.get("strong", ()), p.error_patterns.get("weak", ())) for p in patterns})
+
+
+def symptoms_of(patterns: Sequence[PatternRow]) -> frozenset[str]:
+    """Patterns marked in the catalog as symptoms of other patterns."""
+    return frozenset(p.id for p in patterns if p.error_patterns.get("role") == "symptom")
+
+
+class Analyzer:
+    """Turns logs into ``Analysis`` records: extract, embed (cached), match, calibrate, attach the solution."""
+
+    def __init__(self, matcher: PatternMatcher, patterns: Sequence[PatternRow], encoder: Encoder,
+                 calibrator: ConfidenceCalibrator | None = None, config: ModelConfig | None = None):
+        self.matcher = matcher
+        self.patterns = {p.id: p for p in patterns}
+        self.encoder = encoder
+        self.calibrator = calibrator
+        self.config = config or ModelConfig()
+        self.extractor = FailureExtractor(signal_matcher(patterns))
+
+    @classmethod
+    def load(cls, settings: Settings, store: PatternStore | None = None) -> "Analyzer":
+        """Load everything the pipeline needs once: store contents, tuned configuration and the encoder."""
+        owned = store is None
+        store = store or open_store(settings, read_only=True)
+        try:
+            patterns = store.patterns()
+            examples = store.examples()
+        finally:
+            if owned:
+                store.close()
+        if not patterns or not len(examples.ids):
+            raise RuntimeError("the pattern store is empty: run `autodevops ingest` first")
+        config = ModelConfig.load(settings.tuned_config_path)
+        history = {p.id: p.success_rate for p in patterns}
+        matcher = PatternMatcher(**config.params, history=history, symptoms=symptoms_of(patterns))
+        matcher.fit(examples.vectors, examples.pattern_ids)
+        # Queries must be embedded by the encoder that embedded the stored examples.
+        variant = max(set(examples.encoders), key=examples.encoders.count).rsplit("/", 1)[-1]
+        encoder = CachedEncoder(load_encoder(variant, settings.encoder_dir), settings.embedding_cache_path)
+        return cls(matcher, patterns, encoder, config.calibrator(), config)
+
+    def analyze_batch(self, items: Sequence[LogInput]) -> list[Analysis]:
+        """Analyze a batch of logs; unreadable inputs come back with ``error`` set, in input order."""
+        readable = [item for item in items if item.text is not None]
+        docs = featurize([item.text for item in readable], self.extractor, self.encoder)
+        decisions = self.matcher.decide(docs)
+        if self.calibrator is not None and decisions:
+            confidence = self.calibrator.predict_proba([d.score for d in decisions],
+                                                       [not d.abstained for d in decisions])
+        else:
+            confidence = [min(max(d.score, 0.0), 1.0) for d in decisions]
+        by_id = {}
+        for item, decision, conf in zip(readable, decisions, confidence):
+            by_id[id(item)] = self._analysis(item.id, decision, float(conf))
+        return [by_id.get(id(item)) or Analysis(item.id, None, None, 0.0, "none", (), None, error=item.error)
+                for item in items]
+
+    def _analysis(self, log_id: str, decision, confidence: float) -> Analysis:
+        if decision.abstained:
+            return Analysis(log_id, None, None, confidence, "none", decision.matched_lines, None,
+                            raw_score=decision.score, alternatives=decision.ranking)
+        pattern = self.patterns[decision.pattern_id]
+        solution = dict(pattern.solution)
+        solution["success_rate"] = round(pattern.success_rate, 4)
+        return Analysis(log_id, pattern.id, pattern.category, confidence, "pattern", decision.matched_lines,
+                        solution, raw_score=decision.score, alternatives=decision.ranking)
+
+    def analyze(self, items: Iterable[LogInput], batch_size: int = 256) -> Iterator[Analysis]:
+        """Stream analyses in input order, batch by batch, so memory does not grow with the input."""
+        batch: list[LogInput] = []
+        for item in items:
+            batch.append(item)
+            if len(batch) >= batch_size:
+                yield from self.analyze_batch(batch)
+                batch = []
+        if batch:
+            yield from self.analyze_batch(batch)

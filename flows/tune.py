@@ -1,0 +1,178 @@
+"""The ``tune`` flow: search weights, distance threshold and neighbours by cross-validation, in MLflow.
+
+1. Embed the train and held-out corpora (cached).
+2. Out-of-fold similarities on train for each ``k`` (the held-out split stays untouched).
+3. Random search over the weight simplex, ``max_distance``, ``k``, ``min_score`` and ``root_cause_margin``;
+   each trial is a nested MLflow run, scored by out-of-fold accuracy (abstaining on unknowns is right).
+4. Calibrate the best trial's confidence on its out-of-fold decisions (isotonic).
+5. Final evaluation on held-out; log metrics, figures and tables; save the tuned configuration where
+   ``analyze`` reads it; register the analyzer as a pyfunc model with the alias ``champion``.
+"""
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import numpy as np
+from prefect import flow, get_run_logger
+from prefect.artifacts import create_markdown_artifact
+
+from autodevops.corpus import Taxonomy, corpus_hash, load_catalog, load_corpus, load_paths, priors_of, validate
+from autodevops.features.document import LogFeatures, stack
+from autodevops.features.extract import FailureExtractor
+from autodevops.features.signals import SignalMatcher
+from autodevops.model_config import ModelConfig
+from autodevops.models.calibration import ConfidenceCalibrator
+from autodevops.models.evaluation import fold_ids, is_correct, metrics, per_category
+from autodevops.models.matcher import SEED_PARAMS, Decision, PatternMatcher
+from autodevops.plots import confusion_figure, correctness, coverage_curve, reliability_figure
+from autodevops.settings import Settings
+from autodevops.store import open_store, redact_url
+from autodevops.flows.tasks import embed_corpus
+
+MODEL_NAME = "autodevops-analyzer"
+K_VALUES = (1, 2, 3, 5)
+
+
+def out_of_fold_similarities(X: np.ndarray, labels: list[str], folds: int, seed: int) -> dict[int, np.ndarray]:
+    """For each k: (n, n_classes) similarities of every train log to the other folds' examples."""
+    y = np.asarray(labels)
+    assignment = fold_ids(labels, folds, seed)
+    classes = np.unique(y)
+    out = {k: np.zeros((len(y), len(classes)), dtype=np.float32) for k in K_VALUES}
+    for f in range(folds):
+        test, train = assignment == f, assignment != f
+        if not np.array_equal(np.unique(y[train]), classes):
+            raise ValueError("every label needs examples outside each fold: add examples or lower --folds")
+        for k in K_VALUES:
+            out[k][test] = PatternMatcher(k=k).fit(X[train], y[train]).similarities(X[test])
+    return out
+
+
+def sample_trials(n: int, seed: int) -> list[dict]:
+    """The seed parameters first, then random points of the search space."""
+    rng = np.random.default_rng(seed)
+    trials = [dict(SEED_PARAMS)]
+    for _ in range(max(n - 1, 0)):
+        w = rng.dirichlet([1.0, 1.0, 1.0])
+        trials.append({
+            "w_similarity": round(float(w[0]), 4), "w_keyword": round(float(w[1]), 4),
+            "w_history": round(float(w[2]), 4),
+            "max_distance": round(float(rng.uniform(0.15, 0.75)), 3),
+            "k": int(rng.choice(K_VALUES)),
+            "min_score": round(float(rng.uniform(0.0, 0.5)), 3),
+            "root_cause_margin": float(rng.choice([0.0, 0.03, 0.05, 0.1])),
+        })
+    return trials
+
+
+def evaluate(params: dict, docs: list[LogFeatures], labels: list[str], sims: np.ndarray, X: np.ndarray,
+             priors: dict) -> tuple[dict, list[Decision]]:
+    matcher = PatternMatcher(**params, **priors).fit(X, labels)
+    decisions = matcher.decide_with(docs, sims)
+    return metrics([d.pattern_id for d in decisions], labels), decisions
+
+
+@flow(name="tune")
+def tune(store_url: str | None = None, trials: int = 300, folds: int = 5, seed: int = 0,
+         train_paths: list[str] | None = None, heldout_paths: list[str] | None = None,
+         register: bool = True) -> dict:
+    """Tune on train by cross-validation, evaluate once on held-out, save and register the result."""
+    import mlflow
+
+    logger = get_run_logger()
+    settings = Settings.from_env(store_url)
+    settings.ensure_home()
+    taxonomy = Taxonomy.load()
+    catalog = load_catalog(taxonomy=taxonomy)
+    train = load_paths([Path(p) for p in train_paths], "train") if train_paths else load_corpus("train")
+    heldout = load_paths([Path(p) for p in heldout_paths], "heldout") if heldout_paths else load_corpus("heldout")
+    validate(train, taxonomy)
+    validate(heldout, taxonomy)
+    with open_store(settings, read_only=not settings.store_url) as store:
+        stored = store.patterns()
+    priors = priors_of(catalog.values(), {p.id: p.success_rate for p in stored} or None)
+    variant = settings.encoder_variant
+    extractor = FailureExtractor(SignalMatcher.from_patterns(catalog.values()))
+    train_docs, encoder_name = embed_corpus(train, extractor, settings, variant)
+    heldout_docs, _ = embed_corpus(heldout, extractor, settings, variant)
+    y_train = [r.pattern_id for r in train]
+    y_heldout = [r.pattern_id for r in heldout]
+    X = stack(train_docs)
+
+    mlflow.set_tracking_uri(settings.mlflow_tracking_uri)
+    mlflow.set_experiment("autodevops-tune")
+    with mlflow.start_run(run_name="tune") as parent:
+        mlflow.log_params({"trials": trials, "folds": folds, "seed": seed, "encoder": encoder_name,
+                           "store": redact_url(settings.store_url or "embedded"),
+                           "n_train": len(train), "n_heldout": len(heldout)})
+        mlflow.set_tags({"corpus_hash.train": corpus_hash(train), "corpus_hash.heldout": corpus_hash(heldout)})
+        sims = out_of_fold_similarities(X, y_train, folds, seed)
+        best: tuple[float, int, dict, list[Decision]] | None = None
+        for i, params in enumerate(sample_trials(trials, seed)):
+            scores, decisions = evaluate(params, train_docs, y_train, sims[params["k"]], X, priors)
+            with mlflow.start_run(run_name=f"trial-{i:03d}", nested=True):
+                mlflow.log_params(params)
+                mlflow.log_metrics({f"cv_{k}": v for k, v in scores.items() if isinstance(v, float)})
+            # Ties go to the earlier trial: the seed parameters win unless something is truly better.
+            if best is None or scores["accuracy"] > best[0]:
+                best = (scores["accuracy"], i, params, decisions)
+        assert best is not None
+        cv_accuracy, best_index, best_params, cv_decisions = best
+        logger.info("best trial %d: cv accuracy %.4f %s", best_index, cv_accuracy, best_params)
+
+        calibrator = ConfidenceCalibrator().fit(
+            [d.score for d in cv_decisions], [not d.abstained for d in cv_decisions],
+            [is_correct(d.pattern_id, y) for d, y in zip(cv_decisions, y_train)])
+        matcher = PatternMatcher(**best_params, **priors).fit(X, y_train)
+        decisions = matcher.decide(heldout_docs)
+        predicted = [d.pattern_id for d in decisions]
+        confidence = calibrator.predict_proba([d.score for d in decisions], [not d.abstained for d in decisions])
+        seed_heldout = metrics(PatternMatcher(**SEED_PARAMS, **priors).fit(X, y_train).predict(heldout_docs),
+                               y_heldout)
+        heldout_metrics = metrics(predicted, y_heldout, confidence)
+
+        mlflow.log_params({f"best_{k}": v for k, v in best_params.items()} | {"best_trial": best_index})
+        mlflow.log_metrics({"cv_accuracy": cv_accuracy}
+                           | {f"heldout_{k}": v for k, v in heldout_metrics.items() if isinstance(v, float)}
+                           | {f"seed_heldout_{k}": v for k, v in seed_heldout.items() if isinstance(v, float)})
+        mlflow.log_figure(confusion_figure(predicted, y_heldout, "Held-out category confusion (tuned)"),
+                          "confusion_matrix.png")
+        mlflow.log_figure(reliability_figure(confidence, correctness(predicted, y_heldout),
+                                             title="Held-out reliability (tuned, calibrated)"), "reliability.png")
+        mlflow.log_table({k: [row[k] for row in per_category(predicted, y_heldout)]
+                          for k in ("category", "support", "top1", "category_accuracy")}, "per_category.json")
+        curve = coverage_curve(predicted, y_heldout, confidence)
+        mlflow.log_table({k: [row[k] for row in curve] for k in curve[0]}, "coverage_precision.json")
+
+        config = ModelConfig(params=best_params, calibration=calibrator.to_dict(), source="tuned",
+                             metrics={"cv_accuracy": cv_accuracy, "heldout": heldout_metrics},
+                             corpus_hash=corpus_hash(train))
+        config.save(settings.tuned_config_path)
+        mlflow.log_artifact(str(settings.tuned_config_path))
+        version = _register(settings, config) if register else None
+
+    create_markdown_artifact(key="tune-report", markdown=(
+        f"# Tune\n\nBest trial {best_index} of {trials}: `{best_params}`\n\n"
+        f"CV accuracy {cv_accuracy:.4f}. Held-out: {heldout_metrics}\n\nSeed weights on held-out: {seed_heldout}\n"))
+    return {"run_id": parent.info.run_id, "best_params": best_params, "cv_accuracy": cv_accuracy,
+            "heldout": heldout_metrics, "seed_heldout": seed_heldout, "model_version": version,
+            "config": str(settings.tuned_config_path)}
+
+
+def _register(settings: Settings, config: ModelConfig) -> str:
+    """Log the analyzer as a pyfunc model, register it and point the ``champion`` alias at it."""
+    import mlflow
+    from mlflow import MlflowClient
+
+    from autodevops.serving import AnalyzerModel, write_snapshot
+
+    with tempfile.TemporaryDirectory() as tmp, open_store(settings, read_only=not settings.store_url) as store:
+        artifacts = write_snapshot(store, Path(tmp))
+        artifacts["config"] = str(settings.tuned_config_path)
+        info = mlflow.pyfunc.log_model(name="analyzer", python_model=AnalyzerModel(), artifacts=artifacts,
+                                       registered_model_name=MODEL_NAME,
+                                       input_example=None, pip_requirements=["autodevops"])
+    version = str(info.registered_model_version)
+    MlflowClient().set_registered_model_alias(MODEL_NAME, "champion", version)
+    return version
