@@ -77,11 +77,11 @@ def next_success_rate(old: float, feedback: float, rate: float = FEEDBACK_RATE) 
 
 
 def vector_text(vector: np.ndarray) -> str:
-    """A vector as TiDB's literal ``'[0.1,0.2,...]'`` (float32 precision, no NaN/Inf)."""
+    """A vector as TiDB's literal ``'[0.1,0.2,...]'`` (9 significant digits: float32 round-trips exactly)."""
     values = np.asarray(vector, dtype=np.float32)
     if values.shape != (384,) or not np.isfinite(values).all():
         raise ValueError("embedding must be 384 finite floats")
-    return "[" + ",".join(f"{v:.7g}" for v in values.tolist()) + "]"
+    return "[" + ",".join(f"{v:.9g}" for v in values.tolist()) + "]"
 
 
 def dumps(value: Any) -> str:
