@@ -1,4 +1,4 @@
-# `make run`: install, load the shipped corpus, analyze the shipped sample logs.
+# `make run`: install, load the shipped corpus, tune on it, analyze the shipped sample logs.
 # `make test`: install if needed, run the whole test suite.
 PYTHON ?= python3
 VENV ?= .venv
@@ -20,6 +20,7 @@ install: $(STAMP)
 
 run: install
 	$(BIN)/autodevops ingest > /dev/null
+	$(BIN)/autodevops tune > /dev/null
 	$(BIN)/autodevops analyze --format markdown $(SAMPLES)
 
 test: install

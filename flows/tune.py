@@ -3,7 +3,10 @@
 1. Embed the train and held-out corpora (cached).
 2. Out-of-fold similarities on train for each ``k`` (the held-out split stays untouched).
 3. Random search over the weight simplex, ``max_distance``, ``k``, ``min_score`` and ``root_cause_margin``;
-   each trial is a nested MLflow run, scored by out-of-fold accuracy (abstaining on unknowns is right).
+   each trial is a nested MLflow run, scored by the out-of-fold ``objective`` (top-1 and abstention on unknowns).
+   The winner follows the one-standard-error rule: among trials within one standard error (over folds) of the
+   best, take the largest ``max_distance``. Train folds resemble each other more than logs in other wordings
+   resemble train, so CV cannot see the cost of a tight distance threshold; held-out logs pay it.
 4. Calibrate the best trial's confidence on its out-of-fold decisions (isotonic).
 5. Final evaluation on held-out; log metrics, figures and tables; save the tuned configuration where
    ``analyze`` reads it; register the analyzer as a pyfunc model with the alias ``champion``.
@@ -23,7 +26,7 @@ from autodevops.features.extract import FailureExtractor
 from autodevops.features.signals import SignalMatcher
 from autodevops.model_config import ModelConfig
 from autodevops.models.calibration import ConfidenceCalibrator
-from autodevops.models.evaluation import fold_ids, is_correct, metrics, per_category
+from autodevops.models.evaluation import fold_ids, is_correct, metrics, objective, per_category
 from autodevops.models.matcher import SEED_PARAMS, Decision, PatternMatcher
 from autodevops.plots import confusion_figure, correctness, coverage_curve, reliability_figure
 from autodevops.settings import Settings
@@ -34,10 +37,10 @@ MODEL_NAME = "autodevops-analyzer"
 K_VALUES = (1, 2, 3, 5)
 
 
-def out_of_fold_similarities(X: np.ndarray, labels: list[str], folds: int, seed: int) -> dict[int, np.ndarray]:
+def out_of_fold_similarities(X: np.ndarray, labels: list[str], assignment: np.ndarray) -> dict[int, np.ndarray]:
     """For each k: (n, n_classes) similarities of every train log to the other folds' examples."""
     y = np.asarray(labels)
-    assignment = fold_ids(labels, folds, seed)
+    folds = int(assignment.max()) + 1
     classes = np.unique(y)
     out = {k: np.zeros((len(y), len(classes)), dtype=np.float32) for k in K_VALUES}
     for f in range(folds):
@@ -58,19 +61,35 @@ def sample_trials(n: int, seed: int) -> list[dict]:
         trials.append({
             "w_similarity": round(float(w[0]), 4), "w_keyword": round(float(w[1]), 4),
             "w_history": round(float(w[2]), 4),
-            "max_distance": round(float(rng.uniform(0.15, 0.75)), 3),
+            "max_distance": round(float(rng.uniform(0.2, 0.9)), 3),
             "k": int(rng.choice(K_VALUES)),
-            "min_score": round(float(rng.uniform(0.0, 0.5)), 3),
+            "min_score": round(float(rng.uniform(0.0, 0.8)), 3),
             "root_cause_margin": float(rng.choice([0.0, 0.03, 0.05, 0.1])),
         })
     return trials
 
 
 def evaluate(params: dict, docs: list[LogFeatures], labels: list[str], sims: np.ndarray, X: np.ndarray,
-             priors: dict) -> tuple[dict, list[Decision]]:
+             priors: dict, assignment: np.ndarray) -> tuple[dict, list[float], list[Decision]]:
+    """Out-of-fold metrics of one trial, its objective per fold, and its decisions."""
     matcher = PatternMatcher(**params, **priors).fit(X, labels)
     decisions = matcher.decide_with(docs, sims)
-    return metrics([d.pattern_id for d in decisions], labels), decisions
+    predicted = [d.pattern_id for d in decisions]
+    per_fold = []
+    for f in range(int(assignment.max()) + 1):
+        idx = np.flatnonzero(assignment == f)
+        per_fold.append(objective(metrics([predicted[i] for i in idx], [labels[i] for i in idx])))
+    return metrics(predicted, labels), per_fold, decisions
+
+
+def one_standard_error(results: list[tuple[dict, list[float]]]) -> int:
+    """Index of the trial the one-standard-error rule picks: the loosest distance threshold close to the best."""
+    means = [float(np.mean(f)) for _, f in results]
+    best = int(np.argmax(means))
+    folds = results[best][1]
+    se = float(np.std(folds, ddof=1) / np.sqrt(len(folds))) if len(folds) > 1 else 0.0
+    close = [i for i, m in enumerate(means) if m >= means[best] - se]
+    return max(close, key=lambda i: (results[i][0]["max_distance"], means[i], -i))
 
 
 @flow(name="tune")
@@ -89,8 +108,7 @@ def tune(store_url: str | None = None, trials: int = 300, folds: int = 5, seed: 
     heldout = load_paths([Path(p) for p in heldout_paths], "heldout") if heldout_paths else load_corpus("heldout")
     validate(train, taxonomy)
     validate(heldout, taxonomy)
-    with open_store(settings, read_only=not settings.store_url) as store:
-        stored = store.patterns()
+    stored = stored_patterns(settings)
     priors = priors_of(catalog.values(), {p.id: p.success_rate for p in stored} or None)
     variant = settings.encoder_variant
     extractor = FailureExtractor(SignalMatcher.from_patterns(catalog.values()))
@@ -107,19 +125,22 @@ def tune(store_url: str | None = None, trials: int = 300, folds: int = 5, seed: 
                            "store": redact_url(settings.store_url or "embedded"),
                            "n_train": len(train), "n_heldout": len(heldout)})
         mlflow.set_tags({"corpus_hash.train": corpus_hash(train), "corpus_hash.heldout": corpus_hash(heldout)})
-        sims = out_of_fold_similarities(X, y_train, folds, seed)
-        best: tuple[float, int, dict, list[Decision]] | None = None
-        for i, params in enumerate(sample_trials(trials, seed)):
-            scores, decisions = evaluate(params, train_docs, y_train, sims[params["k"]], X, priors)
+        assignment = fold_ids(y_train, folds, seed)
+        sims = out_of_fold_similarities(X, y_train, assignment)
+        candidates = sample_trials(trials, seed)
+        results = []
+        for i, params in enumerate(candidates):
+            scores, per_fold, _ = evaluate(params, train_docs, y_train, sims[params["k"]], X, priors, assignment)
+            results.append((params, per_fold))
             with mlflow.start_run(run_name=f"trial-{i:03d}", nested=True):
                 mlflow.log_params(params)
-                mlflow.log_metrics({f"cv_{k}": v for k, v in scores.items() if isinstance(v, float)})
-            # Ties go to the earlier trial: the seed parameters win unless something is truly better.
-            if best is None or scores["accuracy"] > best[0]:
-                best = (scores["accuracy"], i, params, decisions)
-        assert best is not None
-        cv_accuracy, best_index, best_params, cv_decisions = best
-        logger.info("best trial %d: cv accuracy %.4f %s", best_index, cv_accuracy, best_params)
+                mlflow.log_metrics({f"cv_{k}": v for k, v in scores.items() if isinstance(v, float)}
+                                   | {"cv_objective": float(np.mean(per_fold))})
+        best_index = one_standard_error(results)
+        best_params = candidates[best_index]
+        cv_objective = round(float(np.mean(results[best_index][1])), 6)
+        _, _, cv_decisions = evaluate(best_params, train_docs, y_train, sims[best_params["k"]], X, priors, assignment)
+        logger.info("best trial %d: cv objective %.4f %s", best_index, cv_objective, best_params)
 
         calibrator = ConfidenceCalibrator().fit(
             [d.score for d in cv_decisions], [not d.abstained for d in cv_decisions],
@@ -133,7 +154,7 @@ def tune(store_url: str | None = None, trials: int = 300, folds: int = 5, seed: 
         heldout_metrics = metrics(predicted, y_heldout, confidence)
 
         mlflow.log_params({f"best_{k}": v for k, v in best_params.items()} | {"best_trial": best_index})
-        mlflow.log_metrics({"cv_accuracy": cv_accuracy}
+        mlflow.log_metrics({"cv_objective": cv_objective}
                            | {f"heldout_{k}": v for k, v in heldout_metrics.items() if isinstance(v, float)}
                            | {f"seed_heldout_{k}": v for k, v in seed_heldout.items() if isinstance(v, float)})
         mlflow.log_figure(confusion_figure(predicted, y_heldout, "Held-out category confusion (tuned)"),
@@ -146,7 +167,7 @@ def tune(store_url: str | None = None, trials: int = 300, folds: int = 5, seed: 
         mlflow.log_table({k: [row[k] for row in curve] for k in curve[0]}, "coverage_precision.json")
 
         config = ModelConfig(params=best_params, calibration=calibrator.to_dict(), source="tuned",
-                             metrics={"cv_accuracy": cv_accuracy, "heldout": heldout_metrics},
+                             metrics={"cv_objective": cv_objective, "heldout": heldout_metrics},
                              corpus_hash=corpus_hash(train))
         config.save(settings.tuned_config_path)
         mlflow.log_artifact(str(settings.tuned_config_path))
@@ -154,10 +175,18 @@ def tune(store_url: str | None = None, trials: int = 300, folds: int = 5, seed: 
 
     create_markdown_artifact(key="tune-report", markdown=(
         f"# Tune\n\nBest trial {best_index} of {trials}: `{best_params}`\n\n"
-        f"CV accuracy {cv_accuracy:.4f}. Held-out: {heldout_metrics}\n\nSeed weights on held-out: {seed_heldout}\n"))
-    return {"run_id": parent.info.run_id, "best_params": best_params, "cv_accuracy": cv_accuracy,
+        f"CV objective {cv_objective:.4f}. Held-out: {heldout_metrics}\n\nSeed weights on held-out: {seed_heldout}\n"))
+    return {"run_id": parent.info.run_id, "best_params": best_params, "cv_objective": cv_objective,
             "heldout": heldout_metrics, "seed_heldout": seed_heldout, "model_version": version,
             "config": str(settings.tuned_config_path)}
+
+
+def stored_patterns(settings: Settings) -> list:
+    """The store's patterns (for learned success rates), or none before the first ingest."""
+    if not settings.store_url and not settings.embedded_store_path.exists():
+        return []
+    with open_store(settings, read_only=not settings.store_url) as store:
+        return store.patterns()
 
 
 def _register(settings: Settings, config: ModelConfig) -> str:
