@@ -43,21 +43,26 @@ def prefect_server():
 
 @pytest.fixture(scope="session")
 def ingested_home(tmp_path_factory, encoder_dir, prefect_server) -> Path:
-    """A home with the shipped corpus ingested into the embedded store (shared, treat as read-only)."""
+    """A home with the shipped corpus ingested and tuned (a short search), shared: treat as read-only."""
     from autodevops.flows.ingest import ingest
+    from autodevops.flows.tune import tune
 
-    path = tmp_path_factory.mktemp("ingested") / "home"
+    root = tmp_path_factory.mktemp("ingested")
+    path = root / "home"
     path.mkdir()
     (path / "encoder").symlink_to(encoder_dir, target_is_directory=True)
-    old = os.environ.get("AUTODEVOPS_HOME")
+    saved = {k: os.environ.get(k) for k in ("AUTODEVOPS_HOME", "MLFLOW_TRACKING_URI")}
     os.environ["AUTODEVOPS_HOME"] = str(path)
+    os.environ["MLFLOW_TRACKING_URI"] = f"sqlite:///{root / 'mlflow.db'}"
     try:
         ingest()
+        tune(trials=60, register=False)
     finally:
-        if old is None:
-            os.environ.pop("AUTODEVOPS_HOME")
-        else:
-            os.environ["AUTODEVOPS_HOME"] = old
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
     return path
 
 
