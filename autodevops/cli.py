@@ -83,12 +83,13 @@ def _analyze(args: argparse.Namespace) -> int:
     from autodevops.analyzer import Analyzer
     from autodevops.inputs import iter_inputs
     from autodevops.output import write
+    from autodevops.progress import progress
     from autodevops.settings import Settings
 
     analyzer = Analyzer.load(Settings.from_env(args.store))
     out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
     try:
-        write(analyzer.analyze(iter_inputs(args.paths, args.records), args.batch_size), args.format, out)
+        write(progress(analyzer.analyze(iter_inputs(args.paths, args.records), args.batch_size)), args.format, out)
     finally:
         if args.output:
             out.close()

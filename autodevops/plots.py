@@ -19,13 +19,13 @@ def _pyplot():
 
 
 def confusion_figure(predicted: Sequence[str | None], labels: Sequence[str], title: str = "Category confusion"):
-    """Category-level confusion matrix (rows: truth, columns: prediction; 'none' = abstained)."""
+    """Category-level confusion matrix (rows: truth, columns: prediction or 'abstained')."""
     plt = _pyplot()
-    names = sorted({category(y) or UNKNOWN for y in labels}) + ["none"]
+    names = sorted({category(y) or UNKNOWN for y in labels}) + ["abstained"]
     index = {n: i for i, n in enumerate(names)}
     matrix = np.zeros((len(names), len(names)), dtype=int)
     for p, y in zip(predicted, labels):
-        matrix[index[category(y) or UNKNOWN], index[(category(p) or "none") if p else "none"]] += 1
+        matrix[index[category(y) or UNKNOWN], index[category(p) if p else "abstained"]] += 1
     fig, ax = plt.subplots(figsize=(6.5, 5.5))
     ax.imshow(matrix, cmap="Blues")
     ax.set_xticks(range(len(names)), names, rotation=45, ha="right")
@@ -42,7 +42,7 @@ def confusion_figure(predicted: Sequence[str | None], labels: Sequence[str], tit
     return fig
 
 
-def reliability_figure(confidence: Sequence[float], correct: Sequence[bool], bins: int = 10, title: str = "Reliability"):
+def reliability_figure(confidence: Sequence[float], correct: Sequence[bool], bins: int = 20, title: str = "Reliability"):
     """Reliability diagram: accuracy per confidence bin against the diagonal."""
     plt = _pyplot()
     confidence = np.asarray(confidence, dtype=float)

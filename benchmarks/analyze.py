@@ -18,7 +18,6 @@ import os
 import random
 import re
 import resource
-import shutil
 import subprocess
 import sys
 import tarfile
@@ -196,9 +195,12 @@ def main() -> None:
         print(f"generated {args.docs} logs in {time.perf_counter() - t:.1f}s -> {archive}", file=sys.stderr)
     if not (home / "patterns.duckdb").exists():
         subprocess.run([sys.executable, "-m", "autodevops.cli", "ingest"], check=True, stdout=subprocess.DEVNULL)
+    if '"tuned"' not in (home / "tuned.json").read_text():
+        subprocess.run([sys.executable, "-m", "autodevops.cli", "tune", "--trials", "100"], check=True,
+                       stdout=subprocess.DEVNULL)
     results = {}
-    (home / "embeddings.sqlite").unlink(missing_ok=True)
-    shutil.rmtree(home / "embeddings.sqlite-wal", ignore_errors=True)
+    for suffix in ("", "-wal", "-shm"):
+        (home / f"embeddings.sqlite{suffix}").unlink(missing_ok=True)
     # The store's examples were embedded at ingest; the cold phase starts with an empty query cache.
     for name in ("cold", "warm", "reference"):
         proc = subprocess.run([sys.executable, __file__, "--docs", str(args.docs), "--workdir", str(work),
