@@ -29,7 +29,7 @@ class Settings:
             groq_base_url=os.environ.get("GROQ_BASE_URL") or None,
             groq_model=os.environ.get("AUTODEVOPS_GROQ_MODEL", "llama-3.3-70b-versatile"),
             mlflow_tracking_uri=os.environ.get("MLFLOW_TRACKING_URI") or f"sqlite:///{home / 'mlflow.db'}",
-            encoder_variant=os.environ.get("AUTODEVOPS_ENCODER", "onnx"),
+            encoder_variant=os.environ.get("AUTODEVOPS_ENCODER", "onnx-int8"),
         )
 
     @property

@@ -42,13 +42,14 @@ _SPACES = re.compile(r"\s+")
 
 
 def strip_ansi(text: str) -> str:
-    """Remove terminal colour and cursor escapes, keeping the last frame of ``\\r``-redrawn lines."""
-    return _ANSI.sub("", text)
+    """Remove terminal colour and cursor escapes."""
+    return _ANSI.sub("", text) if "\x1b" in text else text
 
 
 def clean_line(line: str) -> str:
     """The raw line as a person would read it: no colours, no progress-bar redraws, no trailing space."""
-    return _CARRIAGE.sub("", strip_ansi(line)).rstrip()
+    line = strip_ansi(line)
+    return (_CARRIAGE.sub("", line) if "\r" in line else line).rstrip()
 
 
 def strip_prefix(line: str) -> str:

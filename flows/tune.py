@@ -5,7 +5,7 @@
 3. Random search over the weight simplex, ``max_distance``, ``k``, ``min_score`` and ``root_cause_margin``;
    each trial is a nested MLflow run, scored by the out-of-fold ``objective`` (top-1 and abstention on unknowns).
    The winner follows the one-standard-error rule: among trials within one standard error (over folds) of the
-   best, take the largest ``max_distance``. Train folds resemble each other more than logs in other wordings
+   best, take the largest ``max_distance``, then loosen it further along a grid while CV stays that close. Train folds resemble each other more than logs in other wordings
    resemble train, so CV cannot see the cost of a tight distance threshold; held-out logs pay it.
 4. Calibrate the best trial's confidence on its out-of-fold decisions (isotonic).
 5. Final evaluation on held-out; log metrics, figures and tables; save the tuned configuration where
@@ -82,14 +82,25 @@ def evaluate(params: dict, docs: list[LogFeatures], labels: list[str], sims: np.
     return metrics(predicted, labels), per_fold, decisions
 
 
-def one_standard_error(results: list[tuple[dict, list[float]]]) -> int:
-    """Index of the trial the one-standard-error rule picks: the loosest distance threshold close to the best."""
+def one_standard_error(results: list[tuple[dict, list[float]]]) -> tuple[int, float]:
+    """The trial the one-standard-error rule picks (the loosest distance threshold close to the best),
+    and the objective a setting must reach to count as close: the best mean minus one standard error."""
     means = [float(np.mean(f)) for _, f in results]
     best = int(np.argmax(means))
     folds = results[best][1]
     se = float(np.std(folds, ddof=1) / np.sqrt(len(folds))) if len(folds) > 1 else 0.0
     close = [i for i, m in enumerate(means) if m >= means[best] - se]
-    return max(close, key=lambda i: (results[i][0]["max_distance"], means[i], -i))
+    return max(close, key=lambda i: (results[i][0]["max_distance"], means[i], -i)), means[best] - se
+
+
+def loosen_distance(params: dict, floor: float, score) -> dict:
+    """Raise ``max_distance`` along a grid while the CV objective stays at or above ``floor``."""
+    best = dict(params)
+    for distance in np.arange(params["max_distance"] + 0.025, 0.951, 0.025):
+        trial = {**params, "max_distance": round(float(distance), 3)}
+        if score(trial) >= floor:
+            best = trial
+    return best
 
 
 @flow(name="tune")
@@ -136,10 +147,15 @@ def tune(store_url: str | None = None, trials: int = 300, folds: int = 5, seed: 
                 mlflow.log_params(params)
                 mlflow.log_metrics({f"cv_{k}": v for k, v in scores.items() if isinstance(v, float)}
                                    | {"cv_objective": float(np.mean(per_fold))})
-        best_index = one_standard_error(results)
-        best_params = candidates[best_index]
-        cv_objective = round(float(np.mean(results[best_index][1])), 6)
-        _, _, cv_decisions = evaluate(best_params, train_docs, y_train, sims[best_params["k"]], X, priors, assignment)
+        best_index, floor = one_standard_error(results)
+
+        def cv_score(params: dict) -> float:
+            return float(np.mean(evaluate(params, train_docs, y_train, sims[params["k"]], X, priors, assignment)[1]))
+
+        best_params = loosen_distance(candidates[best_index], floor, cv_score)
+        _, per_fold, cv_decisions = evaluate(best_params, train_docs, y_train, sims[best_params["k"]], X, priors,
+                                             assignment)
+        cv_objective = round(float(np.mean(per_fold)), 6)
         logger.info("best trial %d: cv objective %.4f %s", best_index, cv_objective, best_params)
 
         calibrator = ConfidenceCalibrator().fit(

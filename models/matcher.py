@@ -77,6 +77,7 @@ class PatternMatcher:
         self.examples_ = np.asarray(X, dtype=np.float32)[order]
         self.labels_ = labels[order]
         self.classes_, starts = np.unique(self.labels_, return_index=True)
+        self.index_ = {str(c): j for j, c in enumerate(self.classes_)}
         self.bounds_ = list(zip(starts, list(starts[1:]) + [len(self.labels_)]))
         history = dict(self.history or {})
         prior = float(np.mean(list(history.values()))) if history else 0.5
@@ -117,9 +118,10 @@ class PatternMatcher:
             return Decision(None, 0.0, 0.0, 0.0, UNKNOWN, (), ())
         sims = sims.copy()
         keyword = np.zeros(len(self.classes_), dtype=np.float32)
-        for j, c in enumerate(self.classes_):
-            if c in signals:
-                keyword[j] = signals[c].strength
+        for c, hit in signals.items():
+            j = self.index_.get(c)
+            if j is not None:
+                keyword[j] = hit.strength
                 sims[j] = max(sims[j], self.evidence_similarity(doc, j))
         scores = self.w_similarity * sims + self.w_keyword * keyword + self.w_history * self.history_
         order = np.argsort(-scores)

@@ -51,18 +51,11 @@ def ingested_home(tmp_path_factory, encoder_dir, prefect_server) -> Path:
     path = root / "home"
     path.mkdir()
     (path / "encoder").symlink_to(encoder_dir, target_is_directory=True)
-    saved = {k: os.environ.get(k) for k in ("AUTODEVOPS_HOME", "MLFLOW_TRACKING_URI")}
-    os.environ["AUTODEVOPS_HOME"] = str(path)
-    os.environ["MLFLOW_TRACKING_URI"] = f"sqlite:///{root / 'mlflow.db'}"
-    try:
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("AUTODEVOPS_HOME", str(path))
+        env.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{root / 'mlflow.db'}")
         ingest()
         tune(trials=60, register=False)
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
     return path
 
 
@@ -72,8 +65,6 @@ def analyzer(ingested_home):
     from autodevops.analyzer import Analyzer
     from autodevops.settings import Settings
 
-    os.environ["AUTODEVOPS_HOME"] = str(ingested_home)
-    try:
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("AUTODEVOPS_HOME", str(ingested_home))
         return Analyzer.load(Settings.from_env())
-    finally:
-        os.environ.pop("AUTODEVOPS_HOME", None)

@@ -40,10 +40,9 @@ def tuned(tmp_path_factory, encoder_dir, prefect_server):
     train, heldout = root / "train.jsonl", root / "heldout.jsonl"
     train.write_text("".join(json.dumps(r) + "\n" for r in subset("train", 12)))
     heldout.write_text("".join(json.dumps(r) + "\n" for r in subset("heldout", 5)))
-    saved = {k: os.environ.get(k) for k in ("AUTODEVOPS_HOME", "MLFLOW_TRACKING_URI")}
-    os.environ["AUTODEVOPS_HOME"] = str(home)
-    os.environ["MLFLOW_TRACKING_URI"] = f"sqlite:///{root / 'mlflow.db'}"
-    try:
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("AUTODEVOPS_HOME", str(home))
+        env.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{root / 'mlflow.db'}")
         ingest(corpora=[str(train)])
         before = Analyzer.load(Settings.from_env())
         summary = tune(trials=TRIALS, folds=3, train_paths=[str(train)], heldout_paths=[str(heldout)])
@@ -51,12 +50,6 @@ def tuned(tmp_path_factory, encoder_dir, prefect_server):
         report = benchmark(output=str(root / "reports"), train_paths=[str(train)], heldout_paths=[str(heldout)])
         yield {"summary": summary, "before": before, "after": after, "report": report, "root": root,
                "uri": os.environ["MLFLOW_TRACKING_URI"], "home": home}
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
 
 
 def test_parent_run_logs_parameters_metrics_and_artifacts(tuned):
@@ -118,3 +111,14 @@ def test_benchmark_report_has_five_rows_and_plots(tuned):
     metrics = json.loads((reports / "metrics.json").read_text())
     assert set(metrics["approaches"]) == {"seed keyword rules", "TF-IDF nearest neighbour", "embedding nearest neighbour",
                                           "hybrid, seed weights", "hybrid, tuned + calibrated"}
+
+
+def test_one_standard_error_rule_takes_the_loosest_close_threshold():
+    from autodevops.flows.tune import loosen_distance, one_standard_error
+
+    results = [({"max_distance": 0.3}, [0.90, 0.92, 0.94]), ({"max_distance": 0.5}, [0.91, 0.91, 0.91]),
+               ({"max_distance": 0.8}, [0.70, 0.72, 0.74])]
+    index, floor = one_standard_error(results)
+    assert index == 1 and floor == pytest.approx(0.92 - 0.02 / 3 ** 0.5)
+    loosened = loosen_distance({"max_distance": 0.3, "k": 1}, 0.9, lambda p: 1.0 if p["max_distance"] <= 0.6 else 0.0)
+    assert loosened == {"max_distance": 0.6, "k": 1}
