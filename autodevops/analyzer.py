@@ -21,6 +21,9 @@ from autodevops.store import open_store
 from autodevops.store.base import PatternRow, PatternStore
 
 
+SOLUTION_KEYS = ("title", "steps", "commands", "estimated_minutes", "success_rate", "references")
+
+
 @dataclass(frozen=True)
 class LogInput:
     """One log to analyze; ``error`` is set when it could not be read."""
@@ -95,7 +98,8 @@ class Analyzer:
             return Analysis(log_id, None, None, confidence, "none", decision.matched_lines, None,
                             raw_score=decision.score, alternatives=decision.ranking)
         pattern = self.patterns[decision.pattern_id]
-        solution = dict(pattern.solution)
+        # Contract order (stores may hand JSON back with sorted keys); the learned success rate wins.
+        solution = {key: pattern.solution.get(key) for key in SOLUTION_KEYS}
         solution["success_rate"] = round(pattern.success_rate, 4)
         return Analysis(log_id, pattern.id, pattern.category, confidence, "pattern", decision.matched_lines,
                         solution, raw_score=decision.score, alternatives=decision.ranking)
