@@ -6,7 +6,7 @@ for every batch.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 
 from autodevops.features.document import featurize
 from autodevops.features.encoder import CachedEncoder, Encoder, load_encoder
@@ -20,8 +20,13 @@ from autodevops.settings import Settings
 from autodevops.store import open_store
 from autodevops.store.base import PatternRow, PatternStore
 
+if TYPE_CHECKING:
+    from autodevops.llm import GroqAdvisor
+
 
 SOLUTION_KEYS = ("title", "steps", "commands", "estimated_minutes", "success_rate", "references")
+# No labelled data measures how often the LLM is right, so its answers carry an honest coin-flip.
+LLM_CONFIDENCE = 0.5
 
 
 @dataclass(frozen=True)
@@ -47,13 +52,15 @@ class Analyzer:
     """Turns logs into ``Analysis`` records: extract, embed (cached), match, calibrate, attach the solution."""
 
     def __init__(self, matcher: PatternMatcher, patterns: Sequence[PatternRow], encoder: Encoder,
-                 calibrator: ConfidenceCalibrator | None = None, config: ModelConfig | None = None):
+                 calibrator: ConfidenceCalibrator | None = None, config: ModelConfig | None = None,
+                 advisor: "GroqAdvisor | None" = None):
         self.matcher = matcher
         self.patterns = {p.id: p for p in patterns}
         self.encoder = encoder
         self.calibrator = calibrator
         self.config = config or ModelConfig()
         self.extractor = FailureExtractor(signal_matcher(patterns))
+        self.advisor = advisor
 
     @classmethod
     def load(cls, settings: Settings, store: PatternStore | None = None) -> "Analyzer":
@@ -75,7 +82,14 @@ class Analyzer:
         # Queries must be embedded by the encoder that embedded the stored examples.
         variant = max(set(examples.encoders), key=examples.encoders.count).rsplit("/", 1)[-1]
         encoder = CachedEncoder(load_encoder(variant, settings.encoder_dir), settings.embedding_cache_path)
-        return cls(matcher, patterns, encoder, config.calibrator(), config)
+        advisor = None
+        if settings.groq_api_key:  # unset key: no client is built, no request is ever made
+            from autodevops.corpus import Taxonomy
+            from autodevops.llm import GroqAdvisor
+
+            advisor = GroqAdvisor(settings.groq_api_key, settings.groq_model, Taxonomy.load().patterns,
+                                  settings.groq_base_url)
+        return cls(matcher, patterns, encoder, config.calibrator(), config, advisor)
 
     def analyze_batch(self, items: Sequence[LogInput]) -> list[Analysis]:
         """Analyze a batch of logs; unreadable inputs come back with ``error`` set, in input order."""
@@ -88,8 +102,11 @@ class Analyzer:
         else:
             confidence = [min(max(d.score, 0.0), 1.0) for d in decisions]
         by_id = {}
-        for item, decision, conf in zip(readable, decisions, confidence):
-            by_id[id(item)] = self._analysis(item.id, decision, float(conf))
+        for item, doc, decision, conf in zip(readable, docs, decisions, confidence):
+            answer = None
+            if decision.abstained and self.advisor is not None:
+                answer = self._ask_llm(item.id, [line.text for line in doc.extraction.lines])
+            by_id[id(item)] = answer or self._analysis(item.id, decision, float(conf))
         return [by_id.get(id(item)) or Analysis(item.id, None, None, 0.0, "none", (), None, error=item.error)
                 for item in items]
 
@@ -103,6 +120,17 @@ class Analyzer:
         solution["success_rate"] = round(pattern.success_rate, 4)
         return Analysis(log_id, pattern.id, pattern.category, confidence, "pattern", decision.matched_lines,
                         solution, raw_score=decision.score, alternatives=decision.ranking)
+
+    def _ask_llm(self, log_id: str, lines: list[str]) -> Analysis | None:
+        answer = self.advisor.advise(lines) if self.advisor is not None else None
+        if answer is None:
+            return None
+        pattern = self.patterns.get(answer.pattern_id or "")
+        solution = {"title": answer.title, "steps": [f"{i}. {step}" for i, step in enumerate(answer.steps, 1)],
+                    "commands": answer.commands, "estimated_minutes": answer.estimated_minutes,
+                    "success_rate": round(pattern.success_rate, 4) if pattern else None, "references": []}
+        return Analysis(log_id, pattern.id if pattern else None, pattern.category if pattern else None,
+                        LLM_CONFIDENCE, "llm", tuple(lines[:5]), solution)
 
     def analyze(self, items: Iterable[LogInput], batch_size: int = 256) -> Iterator[Analysis]:
         """Stream analyses in input order, batch by batch, so memory does not grow with the input."""
