@@ -77,7 +77,7 @@ def _analyze(args: argparse.Namespace) -> int:
         from autodevops.flows.analyze import analyze
 
         summary = analyze(paths=args.paths, records=args.records, output=args.output, fmt=args.format,
-                          store_url=args.store, batch_size=args.batch_size)
+                          batch_size=args.batch_size)
         print(f"analyzed {summary['logs']} logs", file=sys.stderr)
         return 0
     from autodevops.analyzer import Analyzer
@@ -86,7 +86,7 @@ def _analyze(args: argparse.Namespace) -> int:
     from autodevops.progress import progress
     from autodevops.settings import Settings
 
-    analyzer = Analyzer.load(Settings.from_env(args.store))
+    analyzer = Analyzer.load(Settings.from_env())
     out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
     try:
         write(progress(analyzer.analyze(iter_inputs(args.paths, args.records), args.batch_size)), args.format, out)
@@ -100,7 +100,7 @@ def _stats(args: argparse.Namespace) -> int:
     from autodevops.settings import Settings
     from autodevops.store import open_store
 
-    settings = Settings.from_env(args.store)
+    settings = Settings.from_env()
     if not settings.store_url and not settings.embedded_store_path.exists():
         raise RuntimeError(f"no store at {settings.embedded_store_path}: run `autodevops ingest` first")
     with open_store(settings, read_only=True) as store:
@@ -119,7 +119,7 @@ def _feedback(args: argparse.Namespace) -> int:
     from autodevops.store import open_store
 
     outcome = _outcome(args.outcome)
-    with open_store(Settings.from_env(args.store)) as store:
+    with open_store(Settings.from_env()) as store:
         rate = store.record_feedback(args.pattern_id, outcome)
     print(json.dumps({"pattern_id": args.pattern_id, "outcome": outcome, "success_rate": round(rate, 4)}))
     return 0
@@ -130,6 +130,20 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     args = _parser().parse_args(argv)
+    previous = os.environ.get("AUTODEVOPS_STORE")
+    if args.store:
+        # Through the environment, not a flow parameter: Prefect records parameters, and the URL may hold a password.
+        os.environ["AUTODEVOPS_STORE"] = args.store
+    try:
+        return _run(args)
+    finally:
+        if previous is None:
+            os.environ.pop("AUTODEVOPS_STORE", None)
+        else:
+            os.environ["AUTODEVOPS_STORE"] = previous
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         if args.command == "analyze":
             return _analyze(args)
@@ -140,15 +154,15 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "ingest":
             from autodevops.flows.ingest import ingest
 
-            summary = ingest(corpora=args.corpora or None, store_url=args.store)
+            summary = ingest(corpora=args.corpora or None)
         elif args.command == "tune":
             from autodevops.flows.tune import tune
 
-            summary = tune(store_url=args.store, trials=args.trials, folds=args.folds, seed=args.seed)
+            summary = tune(trials=args.trials, folds=args.folds, seed=args.seed)
         else:
             from autodevops.flows.benchmark import benchmark
 
-            summary = benchmark(output=args.output, store_url=args.store)
+            summary = benchmark(output=args.output)
         print(json.dumps(summary, indent=2, sort_keys=True, default=str))
         return 0
     except KeyboardInterrupt:
@@ -157,9 +171,9 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # one line for people and schedules; details with AUTODEVOPS_DEBUG=1
         if os.environ.get("AUTODEVOPS_DEBUG"):
             raise
-        from autodevops.store import redact_url
+        from autodevops.redaction import redact
 
-        message = redact_url(" ".join(str(exc).split())) or type(exc).__name__
+        message = redact(" ".join(str(exc).split())) or type(exc).__name__
         print(f"autodevops: error: {type(exc).__name__}: {message}", file=sys.stderr)
         return 1
 

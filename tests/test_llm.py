@@ -6,7 +6,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from autodevops.analyzer import Analyzer, LogInput
-from autodevops.llm import REDACTED, GroqAdvisor, redact
+from autodevops.llm import GroqAdvisor
+from autodevops.redaction import REDACTED, redact
 
 TAXONOMY = {"runtime.missing_env_var": "A required environment variable or setting is absent"}
 ANSWER = {"pattern_id": "runtime.missing_env_var", "title": "Set FEATURE_FLAGS_URL",
