@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from autodevops.features.normalize import clean_line, normalize_line, strip_prefix
-from autodevops.features.signals import SignalHit, SignalMatcher, combine
+from autodevops.features.signals import STRONG, SignalHit, SignalMatcher, combine
 
 # Matched against the lower-cased line: 3.5x faster than re.IGNORECASE on this alternation.
 _ERROR_WORDS = re.compile(
@@ -75,6 +75,10 @@ class FailureExtractor:
     def _score_line(self, text: str) -> tuple[float, tuple[tuple[str, float], ...]]:
         errors = len(_ERROR_WORDS.findall(text.lower()))
         hits = self.signals.scan_line(text)
+        if not errors:
+            # Weak signals are supporting evidence: on a line that reports no failure ("Step 3/9 : COPY . /app",
+            # repeated by every build) they would add up to a verdict on their own.
+            hits = tuple(h for h in hits if h[1] >= STRONG)
         if not errors and not hits:
             return (0.1 if _WARNING.search(text) else 0.0), ()
         score = min(errors, 3) + sum(3.0 if s >= 1.0 else 1.0 for _, s in hits)

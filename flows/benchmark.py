@@ -58,10 +58,12 @@ def run_approaches(catalog: dict, priors: dict, config: ModelConfig, train, trai
     calibrator = config.calibrator()
     confidence = (calibrator.predict_proba([d.score for d in tuned], [not d.abstained for d in tuned])
                   if calibrator else np.clip([d.score for d in tuned], 0, 1))
+    seed_confidence = np.clip([d.score for d in seed], 0, 1)
     scores = {name: metrics(p, labels) for name, p in predictions.items()}
-    scores[SEED_HYBRID] = metrics(predictions[SEED_HYBRID], labels, np.clip([d.score for d in seed], 0, 1))
+    scores[SEED_HYBRID] = metrics(predictions[SEED_HYBRID], labels, seed_confidence)
     scores[TUNED] = metrics(predictions[TUNED], labels, confidence)
-    return scores, {"decisions": tuned, "confidence": confidence, "predictions": predictions}
+    return scores, {"decisions": tuned, "confidence": confidence, "predictions": predictions,
+                    "seed_confidence": seed_confidence}
 
 
 def per_pattern(predicted: list, labels: list[str], min_support: int) -> list[dict]:
@@ -124,8 +126,7 @@ def benchmark(output: str = "reports", store_url: str | None = None, train_paths
     reliability_figure(tuned["confidence"], correctness(predicted, labels),
                        title="Held-out reliability (tuned hybrid)").savefig(images["Reliability (tuned hybrid)"], dpi=110)
     curves = {TUNED: coverage_curve(predicted, labels, tuned["confidence"]),
-              SEED_HYBRID: coverage_curve(tuned["predictions"][SEED_HYBRID], labels,
-                                          [d for d in np.clip([x.score for x in tuned["decisions"]], 0, 1)])}
+              SEED_HYBRID: coverage_curve(tuned["predictions"][SEED_HYBRID], labels, tuned["seed_confidence"])}
     coverage_figure(curves).savefig(images["Coverage vs precision"], dpi=110)
 
     by_label: dict[tuple[str, str], list[str]] = {}

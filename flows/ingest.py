@@ -17,7 +17,7 @@ from autodevops.features.extract import FailureExtractor
 from autodevops.features.signals import SignalMatcher
 from autodevops.model_config import ModelConfig
 from autodevops.models.calibration import ConfidenceCalibrator
-from autodevops.models.evaluation import cross_val_decisions, is_correct
+from autodevops.models.evaluation import cross_val_decisions, fold_ids, is_correct
 from autodevops.records import LabelledLog
 from autodevops.settings import Settings
 from autodevops.store import open_store, redact_url
@@ -41,7 +41,7 @@ def seed_calibration(settings: Settings, docs: list[LogFeatures], records: list[
     if config.source == "tuned":
         return
     labels = [r.pattern_id for r in records]
-    decisions = cross_val_decisions(docs, labels, config.params, priors)
+    decisions = cross_val_decisions(docs, labels, config.params, priors, fold_ids(labels, 5))
     calibrator = ConfidenceCalibrator().fit([d.score for d in decisions], [not d.abstained for d in decisions],
                                             [is_correct(d.pattern_id, y) for d, y in zip(decisions, labels)])
     ModelConfig(params=config.params, calibration=calibrator.to_dict(), source="seed",

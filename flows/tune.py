@@ -5,8 +5,7 @@
 3. Random search over the weight simplex, ``max_distance``, ``k``, ``min_score`` and ``root_cause_margin``;
    each trial is a nested MLflow run, scored by the out-of-fold ``objective`` (top-1 and abstention on unknowns).
    The winner follows the one-standard-error rule: among trials within one standard error (over folds) of the
-   best, take the largest ``max_distance``, then loosen it further along a grid while CV stays that close. Train folds resemble each other more than logs in other wordings
-   resemble train, so CV cannot see the cost of a tight distance threshold; held-out logs pay it.
+   best, the largest ``max_distance``. Each fold is judged by matchers fitted on the other folds only.
 4. Calibrate the best trial's confidence on its out-of-fold decisions (isotonic).
 5. Final evaluation on held-out; log metrics, figures and tables; save the tuned configuration where
    ``analyze`` reads it; register the analyzer as a pyfunc model with the alias ``champion``.
@@ -26,7 +25,8 @@ from autodevops.features.extract import FailureExtractor
 from autodevops.features.signals import SignalMatcher
 from autodevops.model_config import ModelConfig
 from autodevops.models.calibration import ConfidenceCalibrator
-from autodevops.models.evaluation import fold_ids, is_correct, metrics, objective, per_category
+from autodevops.models.evaluation import (cross_val_decisions, fold_ids, is_correct, metrics, objective,
+                                          out_of_fold_similarities, per_category)
 from autodevops.models.matcher import SEED_PARAMS, Decision, PatternMatcher
 from autodevops.plots import confusion_figure, correctness, coverage_curve, reliability_figure
 from autodevops.settings import Settings
@@ -35,21 +35,6 @@ from autodevops.flows.tasks import embed_corpus
 
 MODEL_NAME = "autodevops-analyzer"
 K_VALUES = (1, 2, 3, 5)
-
-
-def out_of_fold_similarities(X: np.ndarray, labels: list[str], assignment: np.ndarray) -> dict[int, np.ndarray]:
-    """For each k: (n, n_classes) similarities of every train log to the other folds' examples."""
-    y = np.asarray(labels)
-    folds = int(assignment.max()) + 1
-    classes = np.unique(y)
-    out = {k: np.zeros((len(y), len(classes)), dtype=np.float32) for k in K_VALUES}
-    for f in range(folds):
-        test, train = assignment == f, assignment != f
-        if not np.array_equal(np.unique(y[train]), classes):
-            raise ValueError("every label needs examples outside each fold: add examples or lower --folds")
-        for k in K_VALUES:
-            out[k][test] = PatternMatcher(k=k).fit(X[train], y[train]).similarities(X[test])
-    return out
 
 
 def sample_trials(n: int, seed: int) -> list[dict]:
@@ -69,11 +54,10 @@ def sample_trials(n: int, seed: int) -> list[dict]:
     return trials
 
 
-def evaluate(params: dict, docs: list[LogFeatures], labels: list[str], sims: np.ndarray, X: np.ndarray,
+def evaluate(params: dict, docs: list[LogFeatures], labels: list[str], sims: np.ndarray,
              priors: dict, assignment: np.ndarray) -> tuple[dict, list[float], list[Decision]]:
     """Out-of-fold metrics of one trial, its objective per fold, and its decisions."""
-    matcher = PatternMatcher(**params, **priors).fit(X, labels)
-    decisions = matcher.decide_with(docs, sims)
+    decisions = cross_val_decisions(docs, labels, params, priors, assignment, sims)
     predicted = [d.pattern_id for d in decisions]
     per_fold = []
     for f in range(int(assignment.max()) + 1):
@@ -82,25 +66,15 @@ def evaluate(params: dict, docs: list[LogFeatures], labels: list[str], sims: np.
     return metrics(predicted, labels), per_fold, decisions
 
 
-def one_standard_error(results: list[tuple[dict, list[float]]]) -> tuple[int, float]:
-    """The trial the one-standard-error rule picks (the loosest distance threshold close to the best),
-    and the objective a setting must reach to count as close: the best mean minus one standard error."""
+def one_standard_error(results: list[tuple[dict, list[float]]]) -> int:
+    """The one-standard-error rule: among trials within one standard error (over folds) of the best mean
+    objective, the one with the loosest distance threshold (the least reliance on resembling train)."""
     means = [float(np.mean(f)) for _, f in results]
     best = int(np.argmax(means))
     folds = results[best][1]
     se = float(np.std(folds, ddof=1) / np.sqrt(len(folds))) if len(folds) > 1 else 0.0
     close = [i for i, m in enumerate(means) if m >= means[best] - se]
-    return max(close, key=lambda i: (results[i][0]["max_distance"], means[i], -i)), means[best] - se
-
-
-def loosen_distance(params: dict, floor: float, score) -> dict:
-    """Raise ``max_distance`` along a grid while the CV objective stays at or above ``floor``."""
-    best = dict(params)
-    for distance in np.arange(params["max_distance"] + 0.025, 0.951, 0.025):
-        trial = {**params, "max_distance": round(float(distance), 3)}
-        if score(trial) >= floor:
-            best = trial
-    return best
+    return max(close, key=lambda i: (results[i][0]["max_distance"], means[i], -i))
 
 
 @flow(name="tune")
@@ -137,23 +111,19 @@ def tune(store_url: str | None = None, trials: int = 300, folds: int = 5, seed: 
                            "n_train": len(train), "n_heldout": len(heldout)})
         mlflow.set_tags({"corpus_hash.train": corpus_hash(train), "corpus_hash.heldout": corpus_hash(heldout)})
         assignment = fold_ids(y_train, folds, seed)
-        sims = out_of_fold_similarities(X, y_train, assignment)
+        sims = out_of_fold_similarities(X, y_train, assignment, K_VALUES)
         candidates = sample_trials(trials, seed)
         results = []
         for i, params in enumerate(candidates):
-            scores, per_fold, _ = evaluate(params, train_docs, y_train, sims[params["k"]], X, priors, assignment)
+            scores, per_fold, _ = evaluate(params, train_docs, y_train, sims[params["k"]], priors, assignment)
             results.append((params, per_fold))
             with mlflow.start_run(run_name=f"trial-{i:03d}", nested=True):
                 mlflow.log_params(params)
                 mlflow.log_metrics({f"cv_{k}": v for k, v in scores.items() if isinstance(v, float)}
                                    | {"cv_objective": float(np.mean(per_fold))})
-        best_index, floor = one_standard_error(results)
-
-        def cv_score(params: dict) -> float:
-            return float(np.mean(evaluate(params, train_docs, y_train, sims[params["k"]], X, priors, assignment)[1]))
-
-        best_params = loosen_distance(candidates[best_index], floor, cv_score)
-        _, per_fold, cv_decisions = evaluate(best_params, train_docs, y_train, sims[best_params["k"]], X, priors,
+        best_index = one_standard_error(results)
+        best_params = candidates[best_index]
+        _, per_fold, cv_decisions = evaluate(best_params, train_docs, y_train, sims[best_params["k"]], priors,
                                              assignment)
         cv_objective = round(float(np.mean(per_fold)), 6)
         logger.info("best trial %d: cv objective %.4f %s", best_index, cv_objective, best_params)

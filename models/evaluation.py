@@ -89,21 +89,42 @@ def fold_ids(groups: Sequence[str], folds: int, seed: int = 0) -> np.ndarray:
     return out
 
 
-def cross_val_decisions(docs: Sequence[LogFeatures], labels: Sequence[str], params: dict,
-                        priors: dict, folds: int = 5, seed: int = 0) -> list[Decision]:
-    """Out-of-fold decisions: each log is judged by a matcher fitted on the other folds.
+def out_of_fold_similarities(X: np.ndarray, labels: Sequence[str], assignment: np.ndarray,
+                             ks: Sequence[int]) -> dict[int, np.ndarray]:
+    """For each k: (n, n_classes) similarities of every log to the other folds' examples.
 
-    ``priors`` are the matcher's non-tuned arguments (``history``, ``symptoms``).
+    Computed once per ``k`` so that tuning can try many weights without recomputing them.
+    """
+    y = np.asarray(labels)
+    classes = np.unique(y)
+    out = {k: np.zeros((len(y), len(classes)), dtype=np.float32) for k in ks}
+    for f in range(int(assignment.max()) + 1):
+        test, train = assignment == f, assignment != f
+        if not np.array_equal(np.unique(y[train]), classes):
+            raise ValueError("every label needs examples outside each fold: add examples or use fewer folds")
+        for k in ks:
+            out[k][test] = PatternMatcher(k=k).fit(X[train], y[train]).similarities(X[test])
+    return out
+
+
+def cross_val_decisions(docs: Sequence[LogFeatures], labels: Sequence[str], params: dict, priors: dict,
+                        assignment: np.ndarray, sims: np.ndarray | None = None) -> list[Decision]:
+    """Out-of-fold decisions: each log is judged by a matcher fitted on the other folds only.
+
+    ``priors`` are the matcher's non-tuned arguments (``history``, ``symptoms``); ``sims`` may carry the
+    precomputed ``out_of_fold_similarities`` for ``params["k"]``.
     """
     X = stack(docs)
     y = np.asarray(labels)
-    assignment = fold_ids(labels, folds, seed)
+    if sims is None:
+        sims = out_of_fold_similarities(X, labels, assignment, (params["k"],))[params["k"]]
     out: list[Decision | None] = [None] * len(docs)
-    for f in range(folds):
+    for f in range(int(assignment.max()) + 1):
         test = np.flatnonzero(assignment == f)
         train = np.flatnonzero(assignment != f)
+        # Fold-local fit: evidence similarity must not see the log's own example.
         matcher = PatternMatcher(**params, **priors).fit(X[train], y[train])
-        for i, d in zip(test, matcher.decide([docs[i] for i in test])):
+        for i, d in zip(test, matcher.decide_with([docs[i] for i in test], sims[test])):
             out[i] = d
     return out  # type: ignore[return-value]
 

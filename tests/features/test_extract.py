@@ -67,3 +67,11 @@ def test_weak_signals_add_up_but_stay_below_strong():
     hits = combine([(1, (("p", 0.4),)), (4, (("p", 0.4),)), (9, (("p", 0.4),))])
     assert hits["p"].strength == 0.8
     assert hits["p"].lines == (1, 4, 9)
+
+
+def test_weak_signals_on_lines_that_report_no_failure_are_ignored():
+    ex = FailureExtractor(SignalMatcher.from_rules({"docker.build_context_missing_file": (["COPY failed"], ["COPY "])}))
+    benign = "\n".join(f"Step {i}/9 : COPY . /app" for i in range(1, 6))
+    assert ex.extract(benign).signals == {}
+    failing = benign + "\nCOPY failed: file not found in build context"
+    assert ex.extract(failing).signals["docker.build_context_missing_file"].strength == 1.0
