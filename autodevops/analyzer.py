@@ -5,7 +5,8 @@ for every batch.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 
 from autodevops.features.document import featurize
@@ -36,6 +37,12 @@ class LogInput:
     id: str
     text: str | None
     error: str | None = None
+    truncated: bool = False  # only the tail of a log larger than the budget was read
+
+
+def analysis_id_of(text: str) -> str:
+    """A stable id for the analysis of one log text (what ``feedback --analysis-id`` names)."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
 def signal_matcher(patterns: Sequence[PatternRow]) -> SignalMatcher:
@@ -106,20 +113,27 @@ class Analyzer:
             answer = None
             if decision.abstained and self.advisor is not None:
                 answer = self._ask_llm(item.id, [line.text for line in doc.extraction.lines])
-            by_id[id(item)] = answer or self._analysis(item.id, decision, float(conf))
-        return [by_id.get(id(item)) or Analysis(item.id, None, None, 0.0, "none", (), None, error=item.error)
+            result = answer or self._analysis(item.id, doc, decision, float(conf))
+            by_id[id(item)] = replace(result, analysis_id=analysis_id_of(item.text), truncated=item.truncated)
+        return [by_id.get(id(item)) or Analysis(item.id, None, None, 0.0, "none", (), None, error=item.error,
+                                                truncated=item.truncated)
                 for item in items]
 
-    def _analysis(self, log_id: str, decision, confidence: float) -> Analysis:
+    def _analysis(self, log_id: str, doc, decision, confidence: float) -> Analysis:
         if decision.abstained:
             return Analysis(log_id, None, None, confidence, "none", decision.matched_lines, None,
                             raw_score=decision.score, alternatives=decision.ranking)
         pattern = self.patterns[decision.pattern_id]
+        solution = self._solution(pattern, doc, decision)
+        return Analysis(log_id, pattern.id, pattern.category, confidence, "pattern", decision.matched_lines,
+                        solution, raw_score=decision.score, alternatives=decision.ranking)
+
+    def _solution(self, pattern: PatternRow, doc, decision) -> dict:
+        """The solution object of one answered log (CONTRACT.md)."""
         # Contract order (stores may hand JSON back with sorted keys); the learned success rate wins.
         solution = {key: pattern.solution.get(key) for key in SOLUTION_KEYS}
         solution["success_rate"] = round(pattern.success_rate, 4)
-        return Analysis(log_id, pattern.id, pattern.category, confidence, "pattern", decision.matched_lines,
-                        solution, raw_score=decision.score, alternatives=decision.ranking)
+        return solution
 
     def _ask_llm(self, log_id: str, lines: list[str]) -> Analysis | None:
         answer = self.advisor.advise(lines) if self.advisor is not None else None

@@ -73,7 +73,7 @@ class LabelledLog:
 
 @dataclass(frozen=True)
 class Analysis:
-    """The answer for one log (one line of ``autodevops analyze`` output)."""
+    """The answer for one log (one line of ``autodevops analyze`` output, CONTRACT.md)."""
 
     id: str
     pattern_id: str | None
@@ -85,15 +85,25 @@ class Analysis:
     error: str | None = None
     raw_score: float = 0.0
     alternatives: tuple[tuple[str, float], ...] = field(default=(), compare=False)
+    analysis_id: str | None = None
+    failed_step: str | None = None
+    job_status: str = "unknown"  # "failed" | "passed" | "unknown"
+    truncated: bool = False  # the log was larger than the budget: only its tail was read
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out = {
             "id": self.id,
+            "analysis_id": self.analysis_id,
             "pattern_id": self.pattern_id,
             "category": self.category,
             "confidence": round(self.confidence, 4),
             "source": self.source,
             "matched_lines": list(self.matched_lines),
+            "failed_step": self.failed_step,
+            "job_status": self.job_status,
             "solution": self.solution,
             "error": self.error,
         }
+        if self.truncated:
+            out["truncated"] = True
+        return out
