@@ -16,15 +16,16 @@ class LogFeatures:
 
     extraction: Extraction
     vector: np.ndarray  # L2-normalised weighted mean of the failure-line embeddings; zeros when no failure
-    line_vectors: np.ndarray  # one embedding per extracted line, in ``extraction.lines`` order
+    line_vectors: np.ndarray  # one embedding per line of ``extraction.embedded_lines``, in that order
 
     def evidence_vector(self, line_indices: Sequence[int]) -> np.ndarray | None:
-        """The weighted mean embedding of the given log lines (those that were extracted), normalised."""
+        """The weighted mean embedding of the given log lines (those that were embedded), normalised."""
         wanted = set(line_indices)
-        rows = [i for i, line in enumerate(self.extraction.lines) if line.index in wanted]
+        embedded = self.extraction.embedded_lines
+        rows = [i for i, line in enumerate(embedded) if line.index in wanted]
         if not rows:
             return None
-        weights = np.array([self.extraction.lines[i].score for i in rows], dtype=np.float32)
+        weights = np.array([embedded[i].score for i in rows], dtype=np.float32)
         return _normalised(weights @ self.line_vectors[rows])
 
     @property
@@ -41,11 +42,12 @@ def featurize(texts: Sequence[str], extractor: FailureExtractor, encoder: Encode
     row = {template: i for i, template in enumerate(unique)}
     out = []
     for ex in extractions:
-        if not ex.lines:
+        embedded = ex.embedded_lines
+        if not embedded:
             out.append(LogFeatures(ex, np.zeros(DIMENSIONS, dtype=np.float32), np.zeros((0, DIMENSIONS), np.float32)))
             continue
-        lines = vectors[[row[line.template] for line in ex.lines]]
-        weights = np.array([line.score for line in ex.lines], dtype=np.float32)
+        lines = vectors[[row[line.template] for line in embedded]]
+        weights = np.array([line.score for line in embedded], dtype=np.float32)
         out.append(LogFeatures(ex, _normalised(weights @ lines), lines))
     return out
 

@@ -1,44 +1,49 @@
-"""Extraction of the failure lines of a long log: the lines that carry the error, with a little context.
+"""Extraction of the failure reason of a log: the lines that say why the job failed, and their evidence.
 
-Every line is scored for how much it looks like a failure (error vocabulary plus the catalog's keyword
-signals); wrapper lines that only repeat that *something* failed ("Process completed with exit code 1")
-and stack frames score low. The best lines are kept in their original order.
+1. Read the CI structure (``structure.py``): a job that passed has no failure reason; a job that failed
+   has a failed step whose output ends at the CI's wrapper line. Plain logs (no CI markers) are one region.
+2. Score every line of that region: a learned line scorer (``models/line_scorer.py``, fitted on
+   hand-marked failure reasons of real CI logs) plus the catalog's strong keyword signals.
+3. Keep the best distinct lines with their continuation lines, in log order, and the wrapper line that
+   names the failed step: at most ``max_lines``.
+4. Keyword evidence counts only on those lines: an error word in the output of a step that passed, a
+   warning, a test name or an echoed command elsewhere in the log is never evidence.
 """
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import TYPE_CHECKING, Sequence
 
-from autodevops.features.normalize import clean_line, normalize_line, strip_prefix
+import numpy as np
+
+from autodevops.features.line_features import ECHO, FRAME, WARNING, error_count
+from autodevops.features.normalize import normalize_line, strip_ansi, strip_prefix
 from autodevops.features.signals import STRONG, SignalHit, SignalMatcher, combine
+from autodevops.features.structure import Structure, read_structure
 
-# Matched against the lower-cased line: 3.5x faster than re.IGNORECASE on this alternation.
-_ERROR_WORDS = re.compile(
-    r"\b(?:error|errors|err!?|fatal|failed|failure|fails?|exception|panic|denied|refused|forbidden"
-    r"|unauthori[sz]ed|timed? ?out|timeout|deadline|cannot|can't|could ?n[o']t|unable|no such|not found"
-    r"|killed|oom\w*|back-?off|crashloop\w*|evicted|exceeded|invalid|conflict|rejected|unreachable"
-    r"|unhealthy|insufficient|already|traceback|missing|no space|exit(?:ed)? (?:code|status) [1-9]\d*"
-    r"|e\d{3,4}|errno|enoent|eacces|econnrefused|etimedout|enotfound|eaddrinuse|enospc)\b"
-)
-_WARNING = re.compile(r"\bwarn(?:ing)?\b", re.IGNORECASE)
+if TYPE_CHECKING:
+    from autodevops.models.line_scorer import LineScorer
+
+MAX_LINES = 10
+REGION_LIMIT = 3000  # lines of the failed step read back from its wrapper line
+EMBEDDED_LINES = 5  # failure lines whose embedding represents the log
+_CONTINUATION = re.compile(r"^(?:\s+\S|Caused by:|Reason:|HINT:|DETAIL:|hint:|note:|-->|\|)")
 _WRAPPER = re.compile(
     r"Process completed with exit code|Job failed|^make(?:\[\d+\])?: \*\*\*|A complete log of this run"
-    r"|ELIFECYCLE|script returned exit code|exited with code|Command failed with exit code"
-    r"|^\s*(?:npm|yarn|pnpm) ERR! (?:code 1|errno 1|path|command|signal)|Build step .* failed"
-    r"|^\s*error: command .* exited|Failed to execute goal .*: Compilation failure$|ERROR: Job failed"
+    r"|ELIFECYCLE|script returned exit code|exited with code|Command failed with exit code|exited with \d+\.$"
+    r"|^\s*(?:npm|yarn|pnpm) (?:ERR!|error) (?:code 1|errno 1|path|command|signal|A complete log|Failed at)"
+    r"|Build step .* failed|^\s*error: command .* exited|recipe for target .* failed"
     r"|^\s*FAILURE: Build failed with an exception|^\s*BUILD FAILED|^\s*Error: Process",
     re.IGNORECASE,
 )
-_FRAME = re.compile(r"^\s+(?:at |File \"|\.\.\. \d+ more|from |#\d+ 0x)|^\s*goroutine \d+ \[")
-_CONTINUATION = re.compile(r"^(?:\s+\S|Caused by:|\tIs the server|HINT:|DETAIL:|hint:)")
-
-MAX_LINES = 8
+DEFAULT = "default"
 
 
 @dataclass(frozen=True)
 class FailureLine:
-    """A line kept by the extractor: where it was, what it said, and its stable template."""
+    """A line kept by the extractor: where it was, what it said, its stable template and its weight."""
 
     index: int
     text: str
@@ -48,70 +53,133 @@ class FailureLine:
 
 @dataclass(frozen=True)
 class Extraction:
-    """The failure lines of one log and the keyword evidence found in it."""
+    """The failure reason of one log, its keyword evidence and the CI structure around it."""
 
     lines: tuple[FailureLine, ...]
     signals: dict[str, SignalHit]
     total_lines: int
+    structure: Structure = field(default_factory=lambda: Structure(None, "unknown", None, None))
 
     @property
     def templates(self) -> tuple[str, ...]:
-        return tuple(line.template for line in self.lines)
+        """Templates of the lines that represent the log in embedding space (the strongest failure lines)."""
+        ranked = sorted((line for line in self.lines if line.score > 0), key=lambda l: (-l.score, l.index))
+        return tuple(line.template for line in sorted(ranked[:EMBEDDED_LINES], key=lambda l: l.index))
+
+    @property
+    def embedded_lines(self) -> tuple[FailureLine, ...]:
+        keep = set(self.templates)
+        return tuple(line for line in self.lines if line.score > 0 and line.template in keep)
+
+
+@lru_cache(maxsize=1)
+def shipped_line_scorer() -> "LineScorer":
+    """The line scorer fitted on real CI logs and shipped in ``datasets/line_scorer.json``."""
+    from autodevops.corpus import datasets_dir
+    from autodevops.models.line_scorer import LineScorer
+
+    return LineScorer.load(datasets_dir() / "line_scorer.json")
 
 
 class FailureExtractor:
-    """Finds the failure lines of a log; results per distinct line are memoised (repeats cost nothing).
+    """Finds the failure reason of a log (per-line results are memoised, so repeats cost nothing).
 
-    >>> ex = FailureExtractor(SignalMatcher.from_rules({}))
+    ``scorer`` is the learned line scorer (``"default"``: the shipped one; ``None``: keyword rules only).
+
+    >>> ex = FailureExtractor(SignalMatcher.from_rules({}), scorer=None)
     >>> [l.text for l in ex.extract("step 1 ok\\nstep 2 ok\\nERROR: disk quota exceeded\\ndone").lines]
     ['ERROR: disk quota exceeded']
     """
 
-    def __init__(self, signals: SignalMatcher, max_lines: int = MAX_LINES, cache_size: int = 200_000):
+    def __init__(self, signals: SignalMatcher, scorer: "LineScorer | str | None" = DEFAULT,
+                 max_lines: int = MAX_LINES, cache_size: int = 200_000):
         self.signals = signals
+        self.scorer = shipped_line_scorer() if scorer == DEFAULT else scorer
         self.max_lines = max_lines
-        self._line = lru_cache(maxsize=cache_size)(self._score_line)
+        self._line = lru_cache(maxsize=cache_size)(self._rule_line)
 
-    def _score_line(self, text: str) -> tuple[float, tuple[tuple[str, float], ...]]:
-        errors = len(_ERROR_WORDS.findall(text.lower()))
+    def _rule_line(self, text: str) -> tuple[float, tuple[tuple[str, float], ...]]:
+        """Keyword score of one line: error words plus catalog signals (weak ones only on error lines)."""
+        errors = error_count(text)
         hits = self.signals.scan_line(text)
         if not errors:
-            # Weak signals are supporting evidence: on a line that reports no failure ("Step 3/9 : COPY . /app",
-            # repeated by every build) they would add up to a verdict on their own.
             hits = tuple(h for h in hits if h[1] >= STRONG)
         if not errors and not hits:
-            return (0.1 if _WARNING.search(text) else 0.0), ()
-        score = min(errors, 3) + sum(3.0 if s >= 1.0 else 1.0 for _, s in hits)
-        if _FRAME.search(text):
+            return 0.0, ()
+        score = min(errors, 3) + sum(3.0 if s >= STRONG else 1.0 for _, s in hits)
+        if FRAME.search(text) or ECHO.match(text.strip()):
+            score *= 0.1
+        elif WARNING.search(text) and not any(s >= STRONG for _, s in hits):
             score *= 0.1
         elif _WRAPPER.search(text) and not hits:
             score *= 0.15
         return score, hits
 
     def extract(self, text: str) -> Extraction:
-        """Score every line, keep the best ``max_lines`` (plus continuation context) in log order."""
-        raw = text.splitlines()
-        scored: list[tuple[float, int, str]] = []
-        line_hits = []
-        for index, line in enumerate(raw):
-            clean = strip_prefix(line)
-            if not clean.strip():
+        """The failure reason of one log: at most ``max_lines`` lines in log order, and their evidence."""
+        raw, structure, start, region = failed_region(text)
+        if structure.passed:
+            return Extraction((), {}, len(raw), structure)
+        end = start + len(region)
+        rules = [self._line(line[:2000]) if line.strip() else (0.0, ()) for line in region]
+        rule_scores = np.array([score for score, _ in rules], dtype=np.float32)
+        if self.scorer is not None:
+            strong = np.array([any(s >= STRONG for _, s in hits) for _, hits in rules], dtype=np.float32)
+            ranking = self.scorer.score_lines(region) + 2.0 * strong
+        else:
+            ranking = rule_scores
+        chosen = self._select(region, ranking, rule_scores)
+        wrapper = structure.wrapper
+        lines = [FailureLine(start + i, region[i].strip(), normalize_line(region[i]), float(rule_scores[i]))
+                 for i in sorted(chosen)]
+        if wrapper is not None and len(lines) < self.max_lines + 1 and 0 <= wrapper < len(raw):
+            text_line = _display(raw[wrapper]).strip()
+            if text_line:
+                lines.append(FailureLine(wrapper, text_line, normalize_line(text_line), 0.0))
+        lines = [line for line in lines if line.template][: self.max_lines]
+        evidence = [(line.index, rules[line.index - start][1]) for line in lines
+                    if start <= line.index < end and rules[line.index - start][1]]
+        return Extraction(tuple(lines), combine(evidence), len(raw), structure)
+
+    def _select(self, region: Sequence[str], ranking: np.ndarray, rule_scores: np.ndarray) -> set[int]:
+        """The best distinct lines, each with its continuation lines, within the line budget."""
+        budget = self.max_lines - 1  # one place is kept for the wrapper line
+        chosen: set[int] = set()
+        seen: set[str] = set()
+        floor = 0.0 if self.scorer is None else -np.inf
+        for i in np.argsort(-ranking, kind="stable"):
+            if len(chosen) >= budget or ranking[i] <= floor:
+                break
+            line = region[i].strip()
+            key = normalize_line(line)
+            if len(line) < 3 or key in seen or (self.scorer is None and rule_scores[i] <= 0):
                 continue
-            score, hits = self._line(clean[:2000])
-            if score > 0:
-                scored.append((score, index, clean))
-            if hits:
-                line_hits.append((index, hits))
-        best = sorted(scored, key=lambda item: (-item[0], item[1]))[: self.max_lines]
-        chosen = {index: (score, clean) for score, index, clean in best}
-        for score, index, _ in best:
-            nxt = index + 1
-            if nxt < len(raw) and nxt not in chosen and len(chosen) < self.max_lines + 3:
-                follow = clean_line(raw[nxt])
-                if _CONTINUATION.match(follow) and not _FRAME.search(follow):
-                    chosen[nxt] = (score * 0.3, follow)
-        lines = tuple(
-            FailureLine(index, clean.strip(), normalize_line(clean), score)
-            for index, (score, clean) in sorted(chosen.items())
-        )
-        return Extraction(lines=tuple(l for l in lines if l.template), signals=combine(line_hits), total_lines=len(raw))
+            seen.add(key)
+            chosen.add(int(i))
+            nxt = i + 1
+            while nxt < len(region) and len(chosen) < budget and nxt not in chosen and nxt - i <= 2 \
+                    and _CONTINUATION.match(region[nxt]) and not FRAME.search(region[nxt]):
+                chosen.add(int(nxt))
+                seen.add(normalize_line(region[nxt]))
+                nxt += 1
+        return chosen
+
+
+def failed_region(text: str) -> tuple[list[str], Structure, int, list[str]]:
+    """The log's raw lines (ANSI removed), its CI structure, and the first index and displayed lines of the
+    region to read: the failed step's output (its last ``REGION_LIMIT`` lines), or the whole log."""
+    raw = [strip_ansi(line) for line in text.split("\n")]
+    structure = read_structure(raw)
+    if structure.passed:
+        return raw, structure, 0, []
+    start, end = structure.region or (0, len(raw))
+    start = max(start, end - REGION_LIMIT)
+    return raw, structure, start, [_display(line) for line in raw[start:end]]
+
+
+def _display(line: str) -> str:
+    """What a terminal shows of a raw line: the last frame of a \\r redraw, without its timestamp prefix."""
+    if "\r" in line:
+        frames = [frame for frame in line.split("\r") if frame.strip()]
+        line = frames[-1] if frames else ""
+    return strip_prefix(line)

@@ -161,15 +161,9 @@ def _top_mean(block: np.ndarray, k: int) -> np.ndarray:
     return block.mean(axis=1)
 
 
-def _matched_lines(doc: LogFeatures, label: str, limit: int = 5) -> tuple[str, ...]:
-    hit = doc.extraction.signals.get(label)
-    by_index = {line.index: line.text for line in doc.extraction.lines}
-    if hit is not None:
-        chosen = [by_index[i] for i in hit.lines if i in by_index][:limit]
-        if chosen:
-            return tuple(chosen)
-    best = sorted(doc.extraction.lines, key=lambda l: (-l.score, l.index))[:3]
-    return tuple(l.text for l in sorted(best, key=lambda l: l.index))
+def _matched_lines(doc: LogFeatures, label: str) -> tuple[str, ...]:
+    """The failure-reason lines of the log, in log order (the same whether the matcher answers or not)."""
+    return tuple(line.text for line in doc.extraction.lines)
 
 
 def params_of(matcher: PatternMatcher) -> dict:

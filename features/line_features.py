@@ -1,0 +1,80 @@
+"""Features of one log line inside the output of the step that failed: what a line scorer learns from.
+
+Two kinds, both cheap enough for 10 MB/s:
+
+- dense: where the line sits (distance to the CI's wrapper line), how much error vocabulary it and its
+  neighbours carry, and what kind of line it is (warning, stack frame, echoed command, indented
+  continuation, ``file:line`` location, test-runner verdict);
+- hashed tokens: the line's words and punctuation runs, hashed into ``N_HASH`` buckets (crc32, stable
+  across processes), each line normalised to unit length.
+
+The hashing is our own (no scikit-learn at analysis time) so one log on the command line stays fast.
+"""
+from __future__ import annotations
+
+import re
+import zlib
+from functools import lru_cache
+from typing import Sequence
+
+import numpy as np
+
+N_HASH = 2**15
+_TOKEN = re.compile(r"[A-Za-z_]{2,}|[^\w\s]{1,3}")
+
+ERROR_WORDS = re.compile(
+    r"\b(?:error|errors|err!?|fatal|failed|failure|fails?|exception|panic|denied|refused|forbidden"
+    r"|unauthori[sz]ed|timed? ?out|timeout|deadline|cannot|can't|could ?n[o']t|unable|no such|not found"
+    r"|killed|oom\w*|back-?off|crashloop\w*|evicted|exceeded|invalid|conflict|rejected|unreachable"
+    r"|unhealthy|insufficient|already|traceback|missing|no space|exit(?:ed)? (?:code|status) [1-9]\d*"
+    r"|e\d{3,4}|errno|enoent|eacces|econnrefused|etimedout|enotfound|eaddrinuse|enospc)\b"
+)
+# A summary that says nothing failed is not a failure ("0 errors", "0 failures, 0 skipped").
+_ZERO = re.compile(r"\b(?:0|no) (?:errors?|failures?|failed|problems?)\b", re.IGNORECASE)
+WARNING = re.compile(r"\bwarn(?:ing)?s?\b|^\s*W: |^\s*warning\[", re.IGNORECASE)
+FRAME = re.compile(r"^\s+(?:at |File \"|\.\.\. \d+ more|from |#\d+ 0x)|^\s*goroutine \d+ \[")
+ECHO = re.compile(r"^(?:\$|\+{1,3}|PS>) \S|^(?:##)?\[command\]")
+_LOCATION = re.compile(r"[\w/.-]+\.\w{1,6}[:(]\d+")
+_VERDICT = re.compile(r"\b(?:FAIL(?:ED|URE|URES)?|ERROR|Error|error|not ok|Failures?|failing|✗|✘|×)\b|^E\s{2,}")
+
+DENSE_NAMES = ("log_distance", "last3", "last10", "last30", "last100", "errors", "any_error", "zero_summary",
+               "warning", "frame", "echo", "blank", "prev_errors", "next_errors", "indented", "location",
+               "verdict", "log_length", "relative_position")
+
+
+@lru_cache(maxsize=200_000)
+def error_count(line: str) -> int:
+    """How many error words the line carries (a "0 errors" summary carries none)."""
+    lowered = line.lower()
+    count = len(ERROR_WORDS.findall(lowered))
+    return 0 if count and _ZERO.search(line) and count <= 2 else count
+
+
+@lru_cache(maxsize=200_000)
+def hashed_tokens(line: str) -> tuple[tuple[int, ...], float]:
+    """The line's distinct token buckets and their weight (1/sqrt(n): unit-length rows)."""
+    buckets = {zlib.crc32(token.encode("utf-8", "replace")) % N_HASH for token in _TOKEN.findall(line[:500])}
+    return tuple(sorted(buckets)), (1.0 / float(np.sqrt(len(buckets))) if buckets else 0.0)
+
+
+@lru_cache(maxsize=200_000)
+def _kind(line: str) -> tuple[bool, bool, bool, bool, bool, bool, bool, float]:
+    stripped = line.strip()
+    return (bool(WARNING.search(line)), bool(FRAME.search(line)), bool(ECHO.match(stripped)), len(stripped) < 3,
+            line[:1].isspace(), bool(_LOCATION.search(line)), bool(_VERDICT.search(line)),
+            float(np.log1p(len(stripped))))
+
+
+def dense_features(lines: Sequence[str]) -> np.ndarray:
+    """(n, len(DENSE_NAMES)) features of the lines of one region; the last line is next to the wrapper."""
+    n = len(lines)
+    errors = [min(error_count(line), 3) for line in lines]
+    out = np.zeros((n, len(DENSE_NAMES)), dtype=np.float32)
+    for i, line in enumerate(lines):
+        k = n - 1 - i
+        warning, frame, echo, blank, indented, location, verdict, length = _kind(line)
+        out[i] = (np.log1p(k), k < 3, k < 10, k < 30, k < 100, errors[i], errors[i] > 0,
+                  bool(_ZERO.search(line)), warning, frame, echo, blank,
+                  errors[i - 1] if i else 0, errors[i + 1] if i + 1 < n else 0,
+                  indented, location, verdict, length, i / max(n - 1, 1))
+    return out
