@@ -21,7 +21,7 @@ import numpy as np
 from autodevops.features.line_features import ECHO, FRAME, WARNING, error_count
 from autodevops.features.normalize import normalize_line, strip_ansi, strip_prefix
 from autodevops.features.signals import STRONG, SignalHit, SignalMatcher, combine
-from autodevops.features.structure import Structure, read_structure
+from autodevops.features.structure import FAILED, Structure, read_structure
 
 if TYPE_CHECKING:
     from autodevops.models.line_scorer import LineScorer
@@ -29,6 +29,12 @@ if TYPE_CHECKING:
 MAX_LINES = 10
 REGION_LIMIT = 3000  # lines of the failed step read back from its wrapper line
 EMBEDDED_LINES = 5  # failure lines whose embedding represents the log
+CANDIDATES = 200  # best-ranked lines considered for the reason
+MIN_FORCED = 3  # lines shown for a step the CI says failed, even when none looks like an error
+FORCED_FLOOR = -1.0  # beyond those, a line's learned score must clear this
+# Chosen on the dev set by repository-grouped CV (chunk hit): in a long step, a chosen line's neighbours count
+# for less, so the budget also reaches the step's other blocks (the test that failed, not only the summary).
+NEIGHBOURHOOD, NEIGHBOUR_PENALTY, DIVERSE_REGION = 6, 2.0, 60
 _CONTINUATION = re.compile(r"^(?:\s+\S|Caused by:|Reason:|HINT:|DETAIL:|hint:|note:|-->|\|)")
 _WRAPPER = re.compile(
     r"Process completed with exit code|Job failed|^make(?:\[\d+\])?: \*\*\*|A complete log of this run"
@@ -128,38 +134,51 @@ class FailureExtractor:
             ranking = self.scorer.score_lines(region) + 2.0 * strong
         else:
             ranking = rule_scores
-        chosen = self._select(region, ranking, rule_scores)
+        chosen = self._select(region, ranking, rule_scores, forced=structure.status == FAILED)
         wrapper = structure.wrapper
         lines = [FailureLine(start + i, region[i].strip(), normalize_line(region[i]), float(rule_scores[i]))
                  for i in sorted(chosen)]
-        if wrapper is not None and len(lines) < self.max_lines + 1 and 0 <= wrapper < len(raw):
+        if wrapper is not None and 0 <= wrapper < len(raw) and all(line.index != wrapper for line in lines):
             text_line = _display(raw[wrapper]).strip()
             if text_line:
                 lines.append(FailureLine(wrapper, text_line, normalize_line(text_line), 0.0))
         lines = [line for line in lines if line.template][: self.max_lines]
-        evidence = [(line.index, rules[line.index - start][1]) for line in lines
-                    if start <= line.index < end and rules[line.index - start][1]]
+        # In a whole CI job, weak signals are everywhere (a 404 here, "not found" there): only strong ones name it.
+        whole_job = structure.system is not None or structure.region is not None
+        evidence = [(line.index, hits) for line in lines if start <= line.index < end
+                    for hits in [tuple(h for h in rules[line.index - start][1] if h[1] >= STRONG or not whole_job)]
+                    if hits]
         return Extraction(tuple(lines), combine(evidence), len(raw), structure)
 
-    def _select(self, region: Sequence[str], ranking: np.ndarray, rule_scores: np.ndarray) -> set[int]:
-        """The best distinct lines, each with its continuation lines, within the line budget."""
+    def _select(self, region: Sequence[str], ranking: np.ndarray, rule_scores: np.ndarray, forced: bool) -> set[int]:
+        """The best distinct lines, each with its continuation lines, within the line budget.
+
+        When the CI says the step failed (``forced``), its best lines are the reason even without an error
+        word (at least ``MIN_FORCED`` of them); otherwise a line must look like a failure (error words or a
+        strong signal).
+        """
         budget = self.max_lines - 1  # one place is kept for the wrapper line
+        candidates = [int(i) for i in np.argsort(-ranking, kind="stable")[:CANDIDATES]
+                      if len(region[i].strip()) >= 3 and (forced or rule_scores[i] > 0)]
+        adjusted = ranking.astype(np.float64).copy()
         chosen: set[int] = set()
         seen: set[str] = set()
-        floor = 0.0 if self.scorer is None else -np.inf
-        for i in np.argsort(-ranking, kind="stable"):
-            if len(chosen) >= budget or ranking[i] <= floor:
+        while len(chosen) < budget:
+            open_ = [i for i in candidates if i not in chosen and normalize_line(region[i].strip()) not in seen]
+            if not open_:
                 break
-            line = region[i].strip()
-            key = normalize_line(line)
-            if len(line) < 3 or key in seen or (self.scorer is None and rule_scores[i] <= 0):
-                continue
-            seen.add(key)
-            chosen.add(int(i))
+            i = max(open_, key=lambda j: (adjusted[j], -j))
+            floor = FORCED_FLOOR if forced and self.scorer is not None and len(chosen) >= MIN_FORCED else 0.0
+            if ranking[i] <= floor and not (forced and len(chosen) < MIN_FORCED):
+                break
+            chosen.add(i)
+            seen.add(normalize_line(region[i].strip()))
+            if len(region) >= DIVERSE_REGION:
+                adjusted[max(0, i - NEIGHBOURHOOD): i + NEIGHBOURHOOD + 1] -= NEIGHBOUR_PENALTY
             nxt = i + 1
             while nxt < len(region) and len(chosen) < budget and nxt not in chosen and nxt - i <= 2 \
                     and _CONTINUATION.match(region[nxt]) and not FRAME.search(region[nxt]):
-                chosen.add(int(nxt))
+                chosen.add(nxt)
                 seen.add(normalize_line(region[nxt]))
                 nxt += 1
         return chosen
@@ -168,7 +187,7 @@ class FailureExtractor:
 def failed_region(text: str) -> tuple[list[str], Structure, int, list[str]]:
     """The log's raw lines (ANSI removed), its CI structure, and the first index and displayed lines of the
     region to read: the failed step's output (its last ``REGION_LIMIT`` lines), or the whole log."""
-    raw = [strip_ansi(line) for line in text.split("\n")]
+    raw = strip_ansi(text).split("\n")  # one pass over the whole text, not one call per line
     structure = read_structure(raw)
     if structure.passed:
         return raw, structure, 0, []

@@ -20,6 +20,7 @@ from typing import Sequence
 import numpy as np
 
 N_HASH = 2**15
+MAX_CHARS = 500  # a line's first characters say what it is; minified bundles and base64 say nothing more
 _TOKEN = re.compile(r"[A-Za-z_]{2,}|[^\w\s]{1,3}")
 
 ERROR_WORDS = re.compile(
@@ -34,7 +35,7 @@ _ZERO = re.compile(r"\b(?:0|no) (?:errors?|failures?|failed|problems?)\b", re.IG
 WARNING = re.compile(r"\bwarn(?:ing)?s?\b|^\s*W: |^\s*warning\[", re.IGNORECASE)
 FRAME = re.compile(r"^\s+(?:at |File \"|\.\.\. \d+ more|from |#\d+ 0x)|^\s*goroutine \d+ \[")
 ECHO = re.compile(r"^(?:\$|\+{1,3}|PS>) \S|^(?:##)?\[command\]")
-_LOCATION = re.compile(r"[\w/.-]+\.\w{1,6}[:(]\d+")
+_LOCATION = re.compile(r"\w\.\w{1,6}[:(]\d+")  # file.ext:12 or File.java(12); no leading run to backtrack over
 _VERDICT = re.compile(r"\b(?:FAIL(?:ED|URE|URES)?|ERROR|Error|error|not ok|Failures?|failing|✗|✘|×)\b|^E\s{2,}")
 
 DENSE_NAMES = ("log_distance", "last3", "last10", "last30", "last100", "errors", "any_error", "zero_summary",
@@ -45,7 +46,7 @@ DENSE_NAMES = ("log_distance", "last3", "last10", "last30", "last100", "errors",
 @lru_cache(maxsize=200_000)
 def error_count(line: str) -> int:
     """How many error words the line carries (a "0 errors" summary carries none)."""
-    lowered = line.lower()
+    lowered = line[:MAX_CHARS].lower()
     count = len(ERROR_WORDS.findall(lowered))
     return 0 if count and _ZERO.search(line) and count <= 2 else count
 
@@ -53,12 +54,13 @@ def error_count(line: str) -> int:
 @lru_cache(maxsize=200_000)
 def hashed_tokens(line: str) -> tuple[tuple[int, ...], float]:
     """The line's distinct token buckets and their weight (1/sqrt(n): unit-length rows)."""
-    buckets = {zlib.crc32(token.encode("utf-8", "replace")) % N_HASH for token in _TOKEN.findall(line[:500])}
+    buckets = {zlib.crc32(token.encode("utf-8", "replace")) % N_HASH for token in _TOKEN.findall(line[:MAX_CHARS])}
     return tuple(sorted(buckets)), (1.0 / float(np.sqrt(len(buckets))) if buckets else 0.0)
 
 
 @lru_cache(maxsize=200_000)
 def _kind(line: str) -> tuple[bool, bool, bool, bool, bool, bool, bool, float]:
+    line = line[:MAX_CHARS]
     stripped = line.strip()
     return (bool(WARNING.search(line)), bool(FRAME.search(line)), bool(ECHO.match(stripped)), len(stripped) < 3,
             line[:1].isspace(), bool(_LOCATION.search(line)), bool(_VERDICT.search(line)),

@@ -15,76 +15,34 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-import numpy as np
-from prefect import flow, get_run_logger
-from prefect.artifacts import create_markdown_artifact
-
-from autodevops.corpus import Taxonomy, corpus_hash, load_catalog, load_corpus, load_paths, priors_of, validate
-from autodevops.features.document import LogFeatures, stack
+from autodevops.corpus import (Taxonomy, corpus_hash, load_catalog, load_corpus, load_paths, priors_of,
+                               read_real_logs, validate)
+from autodevops.features.document import stack
 from autodevops.features.extract import FailureExtractor
 from autodevops.features.signals import SignalMatcher
 from autodevops.model_config import ModelConfig
-from autodevops.models.calibration import ConfidenceCalibrator
-from autodevops.models.evaluation import (cross_val_decisions, fold_ids, is_correct, metrics, objective,
-                                          out_of_fold_similarities, per_category)
-from autodevops.models.matcher import SEED_PARAMS, Decision, PatternMatcher
-from autodevops.plots import confusion_figure, correctness, coverage_curve, reliability_figure
+from autodevops.models import selection
+from autodevops.models.calibration import calibrated
+from autodevops.models.evaluation import fold_ids, metrics, out_of_fold_similarities
+from autodevops.models.line_scorer import current_line_scorer
+from autodevops.models.matcher import SEED_PARAMS, PatternMatcher
 from autodevops.settings import Settings
 from autodevops.store import open_store, redact_url
-from autodevops.flows.tasks import embed_corpus
+from autodevops.tracking import log_chosen, log_trial
+from autodevops.flows.orchestration import flow, publish_markdown, run_logger
+from autodevops.flows.tasks import embed_corpus, embed_real, fit_line_scorer
 
 MODEL_NAME = "autodevops-analyzer"
-K_VALUES = (1, 2, 3, 5)
-
-
-def sample_trials(n: int, seed: int) -> list[dict]:
-    """The seed parameters first, then random points of the search space."""
-    rng = np.random.default_rng(seed)
-    trials = [dict(SEED_PARAMS)]
-    for _ in range(max(n - 1, 0)):
-        w = rng.dirichlet([1.0, 1.0, 1.0])
-        trials.append({
-            "w_similarity": round(float(w[0]), 4), "w_keyword": round(float(w[1]), 4),
-            "w_history": round(float(w[2]), 4),
-            "max_distance": round(float(rng.uniform(0.2, 0.9)), 3),
-            "k": int(rng.choice(K_VALUES)),
-            "min_score": round(float(rng.uniform(0.0, 0.8)), 3),
-            "root_cause_margin": float(rng.choice([0.0, 0.03, 0.05, 0.1])),
-        })
-    return trials
-
-
-def evaluate(params: dict, docs: list[LogFeatures], labels: list[str], sims: np.ndarray,
-             priors: dict, assignment: np.ndarray) -> tuple[dict, list[float], list[Decision]]:
-    """Out-of-fold metrics of one trial, its objective per fold, and its decisions."""
-    decisions = cross_val_decisions(docs, labels, params, priors, assignment, sims)
-    predicted = [d.pattern_id for d in decisions]
-    per_fold = []
-    for f in range(int(assignment.max()) + 1):
-        idx = np.flatnonzero(assignment == f)
-        per_fold.append(objective(metrics([predicted[i] for i in idx], [labels[i] for i in idx])))
-    return metrics(predicted, labels), per_fold, decisions
-
-
-def one_standard_error(results: list[tuple[dict, list[float]]]) -> int:
-    """The one-standard-error rule: among trials within one standard error (over folds) of the best mean
-    objective, the one with the loosest distance threshold (the least reliance on resembling train)."""
-    means = [float(np.mean(f)) for _, f in results]
-    best = int(np.argmax(means))
-    folds = results[best][1]
-    se = float(np.std(folds, ddof=1) / np.sqrt(len(folds))) if len(folds) > 1 else 0.0
-    close = [i for i, m in enumerate(means) if m >= means[best] - se]
-    return max(close, key=lambda i: (results[i][0]["max_distance"], means[i], -i))
 
 
 @flow(name="tune")
 def tune(store_url: str | None = None, trials: int = 300, folds: int = 5, seed: int = 0,
          train_paths: list[str] | None = None, heldout_paths: list[str] | None = None,
-         register: bool = True) -> dict:
-    """Tune on train by cross-validation, evaluate once on held-out, save and register the result."""
+         real_paths: list[str] | None = None, register_model: bool = True) -> dict:
+    """Tune on train (and real CI logs) out of fold, evaluate once on held-out, save and register the result."""
     import mlflow
 
-    logger = get_run_logger()
+    logger = run_logger()
     settings = Settings.from_env(store_url)
     settings.ensure_home()
     taxonomy = Taxonomy.load()
@@ -93,77 +51,57 @@ def tune(store_url: str | None = None, trials: int = 300, folds: int = 5, seed: 
     heldout = load_paths([Path(p) for p in heldout_paths], "heldout") if heldout_paths else load_corpus("heldout")
     validate(train, taxonomy)
     validate(heldout, taxonomy)
-    stored = stored_patterns(settings)
-    priors = priors_of(catalog.values(), {p.id: p.success_rate for p in stored} or None)
-    variant = settings.encoder_variant
-    extractor = FailureExtractor(SignalMatcher.from_patterns(catalog.values()))
-    train_docs, encoder_name = embed_corpus(train, extractor, settings, variant)
-    heldout_docs, _ = embed_corpus(heldout, extractor, settings, variant)
-    y_train = [r.pattern_id for r in train]
-    y_heldout = [r.pattern_id for r in heldout]
+    real_logs = [log for path in real_paths or () for log in read_real_logs(Path(path))]
+    priors = priors_of(catalog.values(), {p.id: p.success_rate for p in stored_patterns(settings)} or None)
+    signals = SignalMatcher.from_patterns(catalog.values())
+    scorer = fit_line_scorer(real_logs, settings) if real_logs else current_line_scorer(settings.line_scorer_path)
+    extractor = FailureExtractor(signals, scorer=scorer)
+    train_docs, encoder_name = embed_corpus(train, extractor, settings)
+    heldout_docs, _ = embed_corpus(heldout, extractor, settings)
+    real = embed_real(real_logs, signals, settings) if real_logs else None
+    y_train, y_heldout = [r.pattern_id for r in train], [r.pattern_id for r in heldout]
     X = stack(train_docs)
 
     mlflow.set_tracking_uri(settings.mlflow_tracking_uri)
     mlflow.set_experiment("autodevops-tune")
     with mlflow.start_run(run_name="tune") as parent:
         mlflow.log_params({"trials": trials, "folds": folds, "seed": seed, "encoder": encoder_name,
-                           "store": redact_url(settings.store_url or "embedded"),
-                           "n_train": len(train), "n_heldout": len(heldout)})
+                           "store": redact_url(settings.store_url or "embedded"), "n_train": len(train),
+                           "n_heldout": len(heldout), "n_real": len(real_logs)})
         mlflow.set_tags({"corpus_hash.train": corpus_hash(train), "corpus_hash.heldout": corpus_hash(heldout)})
         assignment = fold_ids(y_train, folds, seed)
-        sims = out_of_fold_similarities(X, y_train, assignment, K_VALUES)
-        candidates = sample_trials(trials, seed)
+        sims = out_of_fold_similarities(X, y_train, assignment, selection.K_VALUES)
+        if real is not None:
+            selection.real_similarities(real, X, y_train)
         results = []
-        for i, params in enumerate(candidates):
-            scores, per_fold, _ = evaluate(params, train_docs, y_train, sims[params["k"]], priors, assignment)
-            results.append((params, per_fold))
-            with mlflow.start_run(run_name=f"trial-{i:03d}", nested=True):
-                mlflow.log_params(params)
-                mlflow.log_metrics({f"cv_{k}": v for k, v in scores.items() if isinstance(v, float)}
-                                   | {"cv_objective": float(np.mean(per_fold))})
-        best_index = one_standard_error(results)
-        best_params = candidates[best_index]
-        _, per_fold, cv_decisions = evaluate(best_params, train_docs, y_train, sims[best_params["k"]], priors,
-                                             assignment)
-        cv_objective = round(float(np.mean(per_fold)), 6)
-        logger.info("best trial %d: cv objective %.4f %s", best_index, cv_objective, best_params)
-
-        calibrator = ConfidenceCalibrator().fit(
-            [d.score for d in cv_decisions], [not d.abstained for d in cv_decisions],
-            [is_correct(d.pattern_id, y) for d, y in zip(cv_decisions, y_train)])
-        matcher = PatternMatcher(**best_params, **priors).fit(X, y_train)
-        decisions = matcher.decide(heldout_docs)
+        for i, params in enumerate(selection.sample_trials(trials, seed)):
+            results.append(selection.evaluate(params, train_docs, y_train, sims[params["k"]], priors, assignment,
+                                              real)[0])
+            log_trial(i, results[-1])
+        best_index = selection.one_standard_error(results)
+        best, cv_decisions, on_real = selection.evaluate(results[best_index].params, train_docs, y_train,
+                                                         sims[results[best_index].params["k"]], priors, assignment, real)
+        logger.info("best trial %d: objective %.4f %s", best_index, best.objective, best.params)
+        calibrator = selection.calibrate(cv_decisions, train_docs, y_train, real, on_real)
+        decisions = PatternMatcher(**best.params, **priors).fit(X, y_train).decide(heldout_docs)
         predicted = [d.pattern_id for d in decisions]
-        confidence = calibrator.predict_proba([d.score for d in decisions], [not d.abstained for d in decisions])
-        seed_heldout = metrics(PatternMatcher(**SEED_PARAMS, **priors).fit(X, y_train).predict(heldout_docs),
-                               y_heldout)
-        heldout_metrics = metrics(predicted, y_heldout, confidence)
-
-        mlflow.log_params({f"best_{k}": v for k, v in best_params.items()} | {"best_trial": best_index})
-        mlflow.log_metrics({"cv_objective": cv_objective}
-                           | {f"heldout_{k}": v for k, v in heldout_metrics.items() if isinstance(v, float)}
-                           | {f"seed_heldout_{k}": v for k, v in seed_heldout.items() if isinstance(v, float)})
-        mlflow.log_figure(confusion_figure(predicted, y_heldout, "Held-out category confusion (tuned)"),
-                          "confusion_matrix.png")
-        mlflow.log_figure(reliability_figure(confidence, correctness(predicted, y_heldout),
-                                             title="Held-out reliability (tuned, calibrated)"), "reliability.png")
-        mlflow.log_table({k: [row[k] for row in per_category(predicted, y_heldout)]
-                          for k in ("category", "support", "top1", "category_accuracy")}, "per_category.json")
-        curve = coverage_curve(predicted, y_heldout, confidence)
-        mlflow.log_table({k: [row[k] for row in curve] for k in curve[0]}, "coverage_precision.json")
-
-        config = ModelConfig(params=best_params, calibration=calibrator.to_dict(), source="tuned",
-                             metrics={"cv_objective": cv_objective, "heldout": heldout_metrics},
-                             corpus_hash=corpus_hash(train))
+        confidence = calibrated(calibrator, decisions, heldout_docs)
+        seed_heldout = metrics(PatternMatcher(**SEED_PARAMS, **priors).fit(X, y_train).predict(heldout_docs), y_heldout)
+        figures = {"objective": best.objective, "cv": best.corpus, "heldout": metrics(predicted, y_heldout, confidence),
+                   "seed_heldout": seed_heldout}
+        if real is not None:
+            figures["real"] = selection.real_report(cv_decisions, train_docs, y_train, real, on_real)
+        log_chosen(best.params, best_index, figures, predicted, y_heldout, confidence)
+        config = ModelConfig(params=best.params, calibration=calibrator.to_dict(), source="tuned",
+                             metrics=figures, corpus_hash=corpus_hash(train))
         config.save(settings.tuned_config_path)
         mlflow.log_artifact(str(settings.tuned_config_path))
-        version = _register(settings, config) if register else None
+        version = _register(settings, config) if register_model else None
 
-    create_markdown_artifact(key="tune-report", markdown=(
-        f"# Tune\n\nBest trial {best_index} of {trials}: `{best_params}`\n\n"
-        f"CV objective {cv_objective:.4f}. Held-out: {heldout_metrics}\n\nSeed weights on held-out: {seed_heldout}\n"))
-    return {"run_id": parent.info.run_id, "best_params": best_params, "cv_objective": cv_objective,
-            "heldout": heldout_metrics, "seed_heldout": seed_heldout, "model_version": version,
+    publish_markdown(key="tune-report", markdown=(
+        f"# Tune\n\nBest trial {best_index} of {trials}: `{best.params}`\n\nObjective {best.objective:.4f}.\n\n"
+        + "".join(f"- {name}: {values}\n" for name, values in figures.items())))
+    return {"run_id": parent.info.run_id, "best_params": best.params, **figures, "model_version": version,
             "config": str(settings.tuned_config_path)}
 
 

@@ -6,42 +6,85 @@ from typing import Sequence
 import numpy as np
 
 
+PLAIN, CI = "plain", "ci"
+
+
+def domain_of(doc) -> str:
+    """``ci`` for a log whose CI structure was read (a whole job), ``plain`` for a pasted excerpt."""
+    structure = doc.extraction.structure
+    return CI if structure.system is not None or structure.region is not None else PLAIN
+
+
 class ConfidenceCalibrator:
-    """Two isotonic maps fitted on out-of-sample decisions (scikit-learn estimator contract).
+    """Isotonic maps fitted on out-of-sample decisions (scikit-learn estimator contract).
 
     One maps the score of an answered log to P(pattern is right); the other maps the best candidate's
-    score of an abstained log to P(no known pattern applies). ``to_dict``/``from_dict`` keep it in JSON.
+    score of an abstained log to P(no known pattern applies). Whole CI jobs and pasted excerpts are right
+    at different rates for the same score, so each domain with at least ``min_domain`` answers gets its own
+    answered map. ``to_dict``/``from_dict`` keep it in JSON.
     """
 
-    def __init__(self, min_samples: int = 10):
+    def __init__(self, min_samples: int = 10, min_domain: int = 20):
         self.min_samples = min_samples
+        self.min_domain = min_domain
 
-    def fit(self, scores: Sequence[float], answered: Sequence[bool], correct: Sequence[bool]) -> "ConfidenceCalibrator":
+    def fit(self, scores: Sequence[float], answered: Sequence[bool], correct: Sequence[bool],
+            domains: Sequence[str] | None = None) -> "ConfidenceCalibrator":
         scores = np.asarray(scores, dtype=float)
         answered = np.asarray(answered, dtype=bool)
         correct = np.asarray(correct, dtype=float)
+        domains = np.asarray(domains if domains is not None else [PLAIN] * len(scores))
         self.answered_ = _fit_isotonic(scores[answered], correct[answered], increasing=True, min_samples=self.min_samples)
         self.abstained_ = _fit_isotonic(scores[~answered], correct[~answered], increasing=False,
                                         min_samples=self.min_samples)
+        self.domains_ = {}
+        for domain in sorted(set(domains.tolist())):
+            mask = answered & (domains == domain)
+            if mask.sum() >= self.min_domain:
+                self.domains_[domain] = _fit_isotonic(scores[mask], correct[mask], increasing=True,
+                                                      min_samples=self.min_samples)
         return self
 
-    def predict_proba(self, scores: Sequence[float], answered: Sequence[bool]) -> np.ndarray:
+    def predict_proba(self, scores: Sequence[float], answered: Sequence[bool],
+                      domains: Sequence[str] | None = None) -> np.ndarray:
         scores = np.asarray(scores, dtype=float)
         answered = np.asarray(answered, dtype=bool)
+        domains = np.asarray(domains if domains is not None else [PLAIN] * len(scores))
         out = np.empty(len(scores))
         out[answered] = _apply(self.answered_, scores[answered])
+        for domain, curve in getattr(self, "domains_", {}).items():
+            mask = answered & (domains == domain)
+            out[mask] = _apply(curve, scores[mask])
         out[~answered] = _apply(self.abstained_, scores[~answered])
         return np.clip(out, 0.0, 1.0)
 
     def to_dict(self) -> dict:
-        return {"answered": self.answered_, "abstained": self.abstained_}
+        return {"answered": self.answered_, "abstained": self.abstained_, "domains": self.domains_}
 
     @classmethod
     def from_dict(cls, data: dict) -> "ConfidenceCalibrator":
         calibrator = cls()
         calibrator.answered_ = data["answered"]
         calibrator.abstained_ = data["abstained"]
+        calibrator.domains_ = data.get("domains", {})
         return calibrator
+
+
+def fit_calibration(decisions: Sequence, docs: Sequence, labels: Sequence[str] | None = None,
+                    correct: Sequence[bool] | None = None) -> ConfidenceCalibrator:
+    """The one way calibration is fitted: on out-of-fold decisions, their logs and whether each was right."""
+    if correct is None:
+        correct = [(d.pattern_id == y) if y != "unknown" else d.pattern_id is None for d, y in zip(decisions, labels)]
+    return ConfidenceCalibrator().fit([d.score for d in decisions], [not d.abstained for d in decisions],
+                                      correct, [domain_of(doc) for doc in docs])
+
+
+def calibrated(calibrator: ConfidenceCalibrator | None, decisions: Sequence, docs: Sequence) -> np.ndarray:
+    """The one way calibration is applied: P(right) of each decision (raw scores clipped without a calibrator)."""
+    if calibrator is None or not len(decisions):
+        return np.clip(np.array([d.score for d in decisions], dtype=float), 0.0, 1.0)
+    return calibrator.predict_proba([d.score for d in decisions], [not d.abstained for d in decisions],
+                                    [domain_of(doc) for doc in docs])
 
 
 def _fit_isotonic(x: np.ndarray, y: np.ndarray, increasing: bool, min_samples: int) -> dict:

@@ -98,6 +98,13 @@ class LineScorer(BaseEstimator):
         return cls.from_dict(json.loads(Path(path).read_text()))
 
 
+def current_line_scorer(path: Path) -> LineScorer:
+    """The line scorer fitted by ``tune --real`` at ``path`` if there is one, else the shipped one."""
+    from autodevops.features.extract import shipped_line_scorer
+
+    return LineScorer.load(path) if path.exists() else shipped_line_scorer()
+
+
 def chunk_labels(lines: Sequence[str], chunk: str) -> list[bool]:
     """Per line, whether it lies in a hand-marked failure-reason chunk (whitespace and colours ignored)."""
     marked = _flat(chunk)
