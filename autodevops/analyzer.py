@@ -7,25 +7,32 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 
-from autodevops.features.document import featurize
+from autodevops.features.document import featurize, stack
 from autodevops.features.encoder import CachedEncoder, Encoder, load_encoder
-from autodevops.features.extract import FailureExtractor
+from autodevops.features.extract import DEFAULT, FailureExtractor
 from autodevops.features.signals import SignalMatcher
 from autodevops.model_config import ModelConfig
-from autodevops.models.calibration import ConfidenceCalibrator
+from autodevops.models.calibration import ConfidenceCalibrator, calibrated
+from autodevops.models.line_scorer import LineScorer, current_line_scorer
 from autodevops.models.matcher import PatternMatcher
-from autodevops.records import Analysis
-from autodevops.settings import Settings
+from autodevops.models.taught import TaughtMemory
+from autodevops.models.remedy import Remedy, free_form
+from autodevops.records import UNKNOWN, Analysis
+from autodevops.settings import InputLimits, Settings
 from autodevops.store import open_store
-from autodevops.store.base import PatternRow, PatternStore
+from autodevops.store.base import TAUGHT, PatternRow, PatternStore
 
 if TYPE_CHECKING:
     from autodevops.llm import GroqAdvisor
 
 
-SOLUTION_KEYS = ("title", "steps", "commands", "estimated_minutes", "success_rate", "references")
+# Log text scored at once (characters): what a batch costs in memory, whatever its size in logs.
+DEFAULT_BATCH_BYTES = InputLimits().max_batch_bytes
+# A job whose CI says it passed: abstaining is right unless the CI's own verdict was misread.
+PASSED_CONFIDENCE = 0.99
 # No labelled data measures how often the LLM is right, so its answers carry an honest coin-flip.
 LLM_CONFIDENCE = 0.5
 
@@ -60,13 +67,15 @@ class Analyzer:
 
     def __init__(self, matcher: PatternMatcher, patterns: Sequence[PatternRow], encoder: Encoder,
                  calibrator: ConfidenceCalibrator | None = None, config: ModelConfig | None = None,
-                 advisor: "GroqAdvisor | None" = None):
+                 advisor: "GroqAdvisor | None" = None, line_scorer: "LineScorer | str | None" = DEFAULT,
+                 memory: TaughtMemory | None = None):
         self.matcher = matcher
+        self.memory = memory
         self.patterns = {p.id: p for p in patterns}
         self.encoder = encoder
         self.calibrator = calibrator
         self.config = config or ModelConfig()
-        self.extractor = FailureExtractor(signal_matcher(patterns))
+        self.extractor = FailureExtractor(signal_matcher(patterns), scorer=line_scorer)
         self.advisor = advisor
 
     @classmethod
@@ -96,63 +105,93 @@ class Analyzer:
 
             advisor = GroqAdvisor(settings.groq_api_key, settings.groq_model, Taxonomy.load().patterns,
                                   settings.groq_base_url)
-        return cls(matcher, patterns, encoder, config.calibrator(), config, advisor)
+        taught = [i for i, origin in enumerate(examples.origins) if origin == TAUGHT]
+        memory = TaughtMemory().fit(examples.vectors[taught], [examples.pattern_ids[i] for i in taught])
+        return cls(matcher, patterns, encoder, config.calibrator(), config, advisor,
+                   current_line_scorer(settings.line_scorer_path), memory)
 
     def analyze_batch(self, items: Sequence[LogInput]) -> list[Analysis]:
         """Analyze a batch of logs; unreadable inputs come back with ``error`` set, in input order."""
         readable = [item for item in items if item.text is not None]
         docs = featurize([item.text for item in readable], self.extractor, self.encoder)
         decisions = self.matcher.decide(docs)
-        if self.calibrator is not None and decisions:
-            confidence = self.calibrator.predict_proba([d.score for d in decisions],
-                                                       [not d.abstained for d in decisions])
-        else:
-            confidence = [min(max(d.score, 0.0), 1.0) for d in decisions]
+        confidence = calibrated(self.calibrator, decisions, docs)
+        if self.memory is not None and docs:
+            # A correction a person taught answers for the logs that closely resemble it (its similarity is
+            # the confidence): one taught example barely moves a k-nearest mean.
+            for i, hit in enumerate(self.memory.predict(stack(docs))):
+                if hit is not None:
+                    label, similarity = hit
+                    decisions[i] = replace(decisions[i], pattern_id=None if label == UNKNOWN else label,
+                                           best_candidate=label)
+                    confidence[i] = similarity
         by_id = {}
         for item, doc, decision, conf in zip(readable, docs, decisions, confidence):
             answer = None
+            structure = doc.extraction.structure
+            if structure.passed:  # a job that passed has no failure to name, whatever its log says
+                by_id[id(item)] = Analysis(item.id, None, None, PASSED_CONFIDENCE, "none", (), None,
+                                           analysis_id=analysis_id_of(item.text), job_status=structure.status,
+                                           truncated=item.truncated)
+                continue
             if decision.abstained and self.advisor is not None:
-                answer = self._ask_llm(item.id, [line.text for line in doc.extraction.lines])
-            result = answer or self._analysis(item.id, doc, decision, float(conf))
-            by_id[id(item)] = replace(result, analysis_id=analysis_id_of(item.text), truncated=item.truncated)
+                answer = self._ask_llm(item.id, [line.text for line in doc.extraction.lines], item.text)
+            result = answer or self._analysis(item.id, doc, decision, float(conf), item.text)
+            by_id[id(item)] = replace(result, analysis_id=analysis_id_of(item.text), truncated=item.truncated,
+                                      failed_step=structure.failed_step, job_status=structure.status)
         return [by_id.get(id(item)) or Analysis(item.id, None, None, 0.0, "none", (), None, error=item.error,
                                                 truncated=item.truncated)
                 for item in items]
 
-    def _analysis(self, log_id: str, doc, decision, confidence: float) -> Analysis:
+    def _analysis(self, log_id: str, doc, decision, confidence: float, text: str = "") -> Analysis:
         if decision.abstained:
             return Analysis(log_id, None, None, confidence, "none", decision.matched_lines, None,
                             raw_score=decision.score, alternatives=decision.ranking)
         pattern = self.patterns[decision.pattern_id]
-        solution = self._solution(pattern, doc, decision)
+        solution = self._solution(pattern, doc, decision, text)
         return Analysis(log_id, pattern.id, pattern.category, confidence, "pattern", decision.matched_lines,
                         solution, raw_score=decision.score, alternatives=decision.ranking)
 
-    def _solution(self, pattern: PatternRow, doc, decision) -> dict:
-        """The solution object of one answered log (CONTRACT.md)."""
-        # Contract order (stores may hand JSON back with sorted keys); the learned success rate wins.
-        solution = {key: pattern.solution.get(key) for key in SOLUTION_KEYS}
-        solution["success_rate"] = round(pattern.success_rate, 4)
-        return solution
+    @cached_property
+    def remedies(self) -> dict[str, Remedy]:
+        """Each pattern's solution with its sub-cause evidence compiled, built on first use."""
+        return {pid: Remedy.from_row(row) for pid, row in self.patterns.items()}
 
-    def _ask_llm(self, log_id: str, lines: list[str]) -> Analysis | None:
+    def _solution(self, pattern: PatternRow, doc, decision, text: str = "") -> dict:
+        """The solution object of one answered log (CONTRACT.md): sub-cause, contexts and the log's own names."""
+        return self.remedies[pattern.id].render([line.text for line in doc.extraction.lines], text)
+
+    def _ask_llm(self, log_id: str, lines: list[str], text: str = "") -> Analysis | None:
         answer = self.advisor.advise(lines) if self.advisor is not None else None
         if answer is None:
             return None
         pattern = self.patterns.get(answer.pattern_id or "")
-        solution = {"title": answer.title, "steps": [f"{i}. {step}" for i, step in enumerate(answer.steps, 1)],
-                    "commands": answer.commands, "estimated_minutes": answer.estimated_minutes,
-                    "success_rate": round(pattern.success_rate, 4) if pattern else None, "references": []}
+        solution = free_form(answer.title, answer.steps, answer.commands, answer.estimated_minutes, lines, text,
+                             pattern.success_rate if pattern else None, pattern.feedback_count if pattern else 0)
         return Analysis(log_id, pattern.id if pattern else None, pattern.category if pattern else None,
                         LLM_CONFIDENCE, "llm", tuple(lines[:5]), solution)
 
-    def analyze(self, items: Iterable[LogInput], batch_size: int = 256) -> Iterator[Analysis]:
+    def analyze(self, items: Iterable[LogInput], batch_size: int = 256,
+                max_batch_bytes: int = DEFAULT_BATCH_BYTES) -> Iterator[Analysis]:
         """Stream analyses in input order, batch by batch, so memory does not grow with the input."""
-        batch: list[LogInput] = []
-        for item in items:
-            batch.append(item)
-            if len(batch) >= batch_size:
-                yield from self.analyze_batch(batch)
-                batch = []
-        if batch:
+        for batch in batches(items, batch_size, max_batch_bytes):
             yield from self.analyze_batch(batch)
+
+
+def batches(items: Iterable[LogInput], size: int, max_bytes: int = DEFAULT_BATCH_BYTES) -> Iterator[list[LogInput]]:
+    """Consecutive batches of at most ``size`` logs and, beyond their first log, ``max_bytes`` of text.
+
+    >>> [len(b) for b in batches([LogInput(str(i), "x" * 40) for i in range(5)], size=3, max_bytes=100)]
+    [2, 2, 1]
+    """
+    batch: list[LogInput] = []
+    held = 0
+    for item in items:
+        length = len(item.text or "")
+        if batch and (len(batch) >= size or held + length > max_bytes):
+            yield batch
+            batch, held = [], 0
+        batch.append(item)
+        held += length
+    if batch:
+        yield batch

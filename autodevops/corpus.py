@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -10,7 +11,8 @@ from typing import Iterable, Iterator
 
 import yaml
 
-from autodevops.records import UNKNOWN, Command, LabelledLog, Pattern, Solution
+from autodevops.features.environment import CONTEXTS
+from autodevops.records import UNKNOWN, Command, LabelledLog, Pattern, Solution, Step, SubCause
 
 
 class CorpusError(ValueError):
@@ -43,12 +45,78 @@ class Taxonomy:
         return None if pattern_id == UNKNOWN else pattern_id.split(".", 1)[0]
 
 
+_SUB_CAUSE_ID = re.compile(r"[a-z][a-z0-9_]*")
+
+
+def _contexts(item: dict, where: str) -> dict[str, tuple[str, ...]]:
+    out = {}
+    for key in ("when", "unless"):
+        names = item.get(key) or ()
+        names = (names,) if isinstance(names, str) else tuple(names)
+        unknown = [n for n in names if n not in CONTEXTS]
+        if unknown:
+            raise ValueError(f"{where}: unknown context(s) {unknown} in {key!r} (known: {', '.join(CONTEXTS)})")
+        out[key] = names
+    return out
+
+
+def _steps(items: list, where: str) -> tuple[Step, ...]:
+    if not items:
+        raise ValueError(f"{where}: no steps")
+    steps = []
+    for item in items:
+        if isinstance(item, dict) and "text" not in item:
+            # YAML reads an unquoted "key: value" inside a step's prose as a mapping.
+            raise ValueError(f"{where}: a step became a mapping {item!r}: quote the step text")
+        steps.append(Step(str(item["text"]), **_contexts(item, where)) if isinstance(item, dict) else Step(str(item)))
+    return tuple(steps)
+
+
+def _commands(items: list, where: str) -> tuple[Command, ...]:
+    return tuple(Command(run=str(c)) if not isinstance(c, dict)
+                 else Command(run=str(c["run"]), warning=c.get("warning") or None, **_contexts(c, where))
+                 for c in items or ())
+
+
+def _verify(block: dict, where: str) -> str:
+    verify = block.get("verify")
+    if not isinstance(verify, str) or not verify.strip():
+        raise ValueError(f"{where}: missing verify (a command whose output shows the fix worked)")
+    return verify.strip()
+
+
+def _sub_cause(item: dict, seen: set[str]) -> SubCause:
+    sub_id = str(item.get("id") or "")
+    where = f"sub-cause {sub_id!r}"
+    if not _SUB_CAUSE_ID.fullmatch(sub_id) or sub_id == "fallback":
+        raise ValueError(f"{where}: id must be snake_case and not 'fallback'")
+    if sub_id in seen:
+        raise ValueError(f"{where}: duplicate sub-cause id")
+    seen.add(sub_id)
+    evidence = item.get("evidence") or ()
+    evidence = (evidence,) if isinstance(evidence, str) else tuple(str(e) for e in evidence)
+    if not evidence:
+        raise ValueError(f"{where}: no evidence")
+    for regex in evidence:
+        try:
+            re.compile(regex, re.IGNORECASE)
+        except re.error as exc:
+            raise ValueError(f"{where}: bad evidence regex {regex!r}: {exc}") from None
+    steps = _steps(item.get("steps"), where)
+    decisive = int(item.get("decisive") or 1)
+    if not 1 <= decisive <= len(steps):
+        raise ValueError(f"{where}: decisive step {decisive} is not one of its {len(steps)} steps")
+    minutes = item.get("estimated_minutes")
+    return SubCause(id=sub_id, title=str(item["title"]), evidence=evidence, steps=steps,
+                    commands=_commands(item.get("commands"), where), verify=_verify(item, where), decisive=decisive,
+                    estimated_minutes=int(minutes) if minutes is not None else None,
+                    sources=tuple(str(s) for s in item.get("sources") or ()))
+
+
 def _pattern(entry: dict) -> Pattern:
     sol = entry["solution"]
-    commands = tuple(
-        Command(run=c["run"], warning=c["warning"]) if isinstance(c, dict) else Command(run=str(c))
-        for c in sol["commands"]
-    )
+    seen: set[str] = set()
+    sub_causes = tuple(_sub_cause(item, seen) for item in entry.get("sub_causes") or ())
     signals = entry.get("signals") or {}
     return Pattern(
         id=entry["id"],
@@ -60,11 +128,14 @@ def _pattern(entry: dict) -> Pattern:
         weak=tuple(signals.get("weak") or ()),
         solution=Solution(
             title=sol["title"],
-            steps=tuple(sol["steps"]),
-            commands=commands,
+            steps=_steps(sol["steps"], "solution"),
+            commands=_commands(sol["commands"], "solution"),
             estimated_minutes=int(sol["estimated_minutes"]),
             success_rate=float(sol["success_rate"]),
             references=tuple(sol.get("references") or ()),
+            verify=_verify(sol, "solution"),
+            diagnostic=str(sol["diagnostic"]).strip() if sol.get("diagnostic") else None,
+            sub_causes=sub_causes,
         ),
         symptom=entry.get("role") == "symptom",
     )
@@ -77,18 +148,18 @@ def load_catalog(root: Path | None = None, taxonomy: Taxonomy | None = None) -> 
     catalog: dict[str, Pattern] = {}
     problems = []
     for path in sorted(root.glob("*/*.yaml")):
-        entry = yaml.safe_load(path.read_text())
+        name = f"{path.parent.name}/{path.name}"  # connection_refused.yaml exists in two categories
         try:
-            pattern = _pattern(entry)
-        except (KeyError, TypeError, ValueError) as exc:
-            problems.append(f"{path.name}: {exc!r}")
+            pattern = _pattern(yaml.safe_load(path.read_text()))
+        except (KeyError, TypeError, ValueError, AttributeError, yaml.YAMLError) as exc:
+            problems.append(f"{name}: {exc!r}")
             continue
         if pattern.id not in taxonomy.patterns:
-            problems.append(f"{path.name}: id {pattern.id!r} is not in the taxonomy")
+            problems.append(f"{name}: id {pattern.id!r} is not in the taxonomy")
         elif pattern.category != taxonomy.category_of(pattern.id):
-            problems.append(f"{path.name}: category {pattern.category!r} does not match {pattern.id}")
+            problems.append(f"{name}: category {pattern.category!r} does not match {pattern.id}")
         elif pattern.id in catalog:
-            problems.append(f"{path.name}: duplicate entry for {pattern.id}")
+            problems.append(f"{name}: duplicate entry for {pattern.id}")
         catalog[pattern.id] = pattern
     if problems:
         raise CorpusError(problems)
@@ -164,3 +235,61 @@ def content_hash(*parts: object) -> str:
 def corpus_hash(records: Iterable[LabelledLog]) -> str:
     """One hash for a whole corpus, independent of file order."""
     return content_hash(sorted((r.id, r.pattern_id, hashlib.sha256(r.log.encode()).hexdigest()) for r in records))
+
+
+@dataclass(frozen=True)
+class SubCauseCase:
+    """A real-shaped log that must select ``sub_cause`` (``None``: the fallback) of ``pattern``, whose
+    ``decisive`` step (a substring) must be among the first two steps."""
+
+    pattern: str
+    sub_cause: str | None
+    decisive: str
+    log: str
+    source: str = ""
+
+
+def subcause_cases_dir() -> Path:
+    """Where a checkout keeps the sub-cause cases (``tests/datasets/subcauses``); absent from an installed wheel."""
+    return datasets_dir().parent / "tests" / "datasets" / "subcauses"
+
+
+def load_subcause_cases(root: Path | None = None) -> list[SubCauseCase]:
+    """Every case of ``<root>/<category>.yaml`` (a list of {pattern, sub_cause, decisive, log}), in file order."""
+    root = root or subcause_cases_dir()
+    cases, problems = [], []
+    for path in sorted(root.glob("*.yaml")) if root.exists() else ():
+        for number, item in enumerate(yaml.safe_load(path.read_text()) or [], 1):
+            try:
+                cases.append(SubCauseCase(pattern=str(item["pattern"]), sub_cause=item.get("sub_cause") or None,
+                                          decisive=str(item["decisive"]), log=str(item["log"]),
+                                          source=f"{path.name}#{number}"))
+            except (KeyError, TypeError) as exc:
+                problems.append(f"{path.name}#{number}: {exc!r}")
+    if problems:
+        raise CorpusError(problems)
+    return cases
+
+
+def read_real_logs(path: Path) -> list["RealLog"]:
+    """Real CI logs with hand-marked failure reasons (JSON Lines, optionally gzipped: id, repo, log, chunk, label)."""
+    import gzip
+
+    from autodevops.models.realworld import RealLog
+
+    opener = gzip.open if str(path).endswith(".gz") else open
+    logs, problems = [], []
+    with opener(path, "rt", encoding="utf-8") as handle:
+        for number, line in enumerate(handle, 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+                logs.append(RealLog(id=str(row["id"]), repo=str(row.get("repo") or row["id"].split("/")[0]),
+                                    log=str(row["log"]), chunk=str(row.get("chunk") or ""), label=str(row["label"]),
+                                    also=tuple(row.get("also") or ())))
+            except (json.JSONDecodeError, KeyError, TypeError) as exc:
+                problems.append(f"{Path(path).name}:{number}: {exc!r}")
+    if problems:
+        raise CorpusError(problems)
+    return logs

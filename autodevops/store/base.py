@@ -9,6 +9,8 @@ from typing import Any, Sequence
 import numpy as np
 
 FEEDBACK_RATE = 0.05
+CORPUS = "corpus"  # origin of an example loaded by ``ingest``
+TAUGHT = "taught"  # origin of an example a person taught with ``feedback --log``: ingest never touches it
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,7 @@ class PatternRow:
     embedding: np.ndarray
     success_rate: float
     usage_count: int = 0
+    feedback_count: int = 0  # outcomes recorded: 0 means ``success_rate`` is still the catalog's prior
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,7 @@ class ExampleRow:
     text: str
     encoder: str
     embedding: np.ndarray
+    origin: str = CORPUS
 
 
 @dataclass(frozen=True)
@@ -48,13 +52,7 @@ class ExampleMatrix:
     pattern_ids: list[str]
     vectors: np.ndarray
     encoders: list[str] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class Neighbour:
-    example_id: str
-    pattern_id: str
-    distance: float
+    origins: list[str] = field(default_factory=list)  # CORPUS or TAUGHT, per row
 
 
 @dataclass
@@ -88,10 +86,19 @@ def dumps(value: Any) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False)
 
 
+class ReadOnlyStoreError(RuntimeError):
+    """A write was asked of a store opened read-only."""
+
+
 class PatternStore(ABC):
-    """Where patterns, their solutions and the labelled examples live."""
+    """Where patterns, their solutions and the labelled examples live; a ``read_only`` open runs no DDL."""
 
     url: str
+    read_only: bool = False
+
+    def _writable(self) -> None:
+        if self.read_only:
+            raise ReadOnlyStoreError(f"store {self.url} was opened read-only")
 
     @abstractmethod
     def upsert_patterns(self, rows: Sequence[PatternRow]) -> UpsertCounts:
@@ -99,7 +106,10 @@ class PatternStore(ABC):
 
     @abstractmethod
     def upsert_examples(self, rows: Sequence[ExampleRow]) -> UpsertCounts:
-        """Insert new examples and update changed ones; identical rows are left alone."""
+        """Insert new examples and update changed ones; identical rows are left alone.
+
+        A corpus row never replaces a taught one (``ingest`` keeps what people taught).
+        """
 
     @abstractmethod
     def patterns(self) -> list[PatternRow]:
@@ -107,19 +117,15 @@ class PatternStore(ABC):
 
     @abstractmethod
     def examples(self) -> ExampleMatrix:
-        """Every stored example embedding, for local exact search."""
-
-    @abstractmethod
-    def search(self, vectors: np.ndarray, k: int) -> list[list[Neighbour]]:
-        """The ``k`` nearest examples of each query vector by cosine distance, nearest first."""
+        """Every stored example embedding: the analyzer loads the matrix once and runs its own exact kNN."""
 
     @abstractmethod
     def record_feedback(self, pattern_id: str, outcome: float) -> float:
-        """Move the pattern's success rate toward ``outcome`` (0..1) and return the new rate."""
+        """Move the pattern's success rate toward ``outcome`` (0..1), count the outcome, return the new rate."""
 
     @abstractmethod
     def stats(self) -> dict[str, Any]:
-        """Counts of patterns and examples, in total and per category."""
+        """Counts of patterns and examples, in total and per category; ``taught``: taught examples per pattern."""
 
     @abstractmethod
     def close(self) -> None:

@@ -8,15 +8,17 @@ import numpy as np
 from autodevops.corpus import content_hash
 from autodevops.features.document import LogFeatures
 from autodevops.records import LabelledLog, Pattern
-from autodevops.store.base import ExampleRow, PatternRow
+from autodevops.store.base import CORPUS, ExampleRow, PatternRow
 
 
-def example_rows(records: Sequence[LabelledLog], docs: Sequence[LogFeatures], encoder: str) -> list[ExampleRow]:
-    """One example row per labelled log, keyed by its record id; the content hash covers what is stored."""
+def example_rows(records: Sequence[LabelledLog], docs: Sequence[LogFeatures], encoder: str,
+                 origin: str = CORPUS) -> list[ExampleRow]:
+    """One example row per labelled log, keyed by its origin and record id; the content hash covers what is stored."""
     rows = []
     for record, doc in zip(records, docs):
         rows.append(ExampleRow(
-            id=content_hash("example", record.id),
+            # Corpus ids keep their first-release key, so existing stores stay idempotent under re-ingest.
+            id=content_hash("example" if origin == CORPUS else origin, record.id),
             content_hash=content_hash(record.pattern_id, doc.text, encoder, doc.vector.round(5).tolist()),
             pattern_id=record.pattern_id,
             category=record.category,
@@ -24,6 +26,7 @@ def example_rows(records: Sequence[LabelledLog], docs: Sequence[LogFeatures], en
             text=doc.text,
             encoder=encoder,
             embedding=doc.vector,
+            origin=origin,
         ))
     return rows
 
@@ -42,7 +45,7 @@ def pattern_rows(catalog: Mapping[str, Pattern], vectors: Mapping[str, np.ndarra
     for pattern in catalog.values():
         error_patterns = {"keywords": list(pattern.keywords), "strong": list(pattern.strong), "weak": list(pattern.weak),
                           "role": "symptom" if pattern.symptom else "cause"}
-        solution = pattern.solution.to_output()
+        solution = pattern.solution.to_dict()  # the fallback, the sub-causes and the diagnostic: what remedy reads
         embedding = vectors.get(pattern.id, np.zeros(384, dtype=np.float32))
         rows.append(PatternRow(
             id=pattern.id,

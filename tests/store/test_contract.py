@@ -1,15 +1,12 @@
-"""One contract for every pattern store: DuckDB, MariaDB (exact client-side search) and TiDB (when TIDB_DSN is set)."""
+"""One contract for every pattern store: DuckDB, MariaDB and TiDB (when TIDB_DSN is set)."""
 from __future__ import annotations
-
-import math
 
 import numpy as np
 import pytest
 
-from autodevops.store.base import ExampleRow, Neighbour, PatternRow, UpsertCounts
+from autodevops.store.base import ExampleRow, PatternRow, ReadOnlyStoreError, UpsertCounts
 
 STORE_NAME = {"duckdb": "embedded", "mariadb": "mysql", "tidb": "tidb"}
-DIAGONAL = 1.0 - 1.0 / math.sqrt(2.0)  # cosine distance between an axis and the diagonal of two axes
 
 
 def axis(*indices: int, scale: float = 1.0) -> np.ndarray:
@@ -103,28 +100,26 @@ def test_examples_matrix_shape_ids_and_vectors(store_opener):
     assert np.array_equal(matrix.vectors, np.stack([axis(0), axis(0, 1, scale=3.0), axis(1)]))
 
 
-def test_empty_store_has_an_empty_matrix_and_no_neighbours(store_opener):
+def test_empty_store_has_an_empty_matrix(store_opener):
     store = store_opener()
-    assert store.examples().vectors.shape == (0, 384)
-    assert store.search(np.stack([axis(0)]), 3) == [[]]
+    matrix = store.examples()
+    assert matrix.vectors.shape == (0, 384) and matrix.ids == [] and matrix.pattern_ids == []
 
 
-def test_search_returns_nearest_first_with_cosine_distance(store_opener):
-    store = store_opener()
-    store.upsert_examples(three_examples())
-    [hits] = store.search(np.stack([axis(0, scale=7.0)]), 3)
-    assert [(h.example_id, h.pattern_id) for h in hits] == [("e-x", "p.x"), ("e-xy", "p.xy"), ("e-y", "p.y")]
-    assert [h.distance for h in hits] == pytest.approx([0.0, DIAGONAL, 1.0], abs=1e-6)
-    assert all(isinstance(h, Neighbour) and isinstance(h.distance, float) for h in hits)
-
-
-def test_search_limits_to_k_and_answers_each_query(store_opener):
-    store = store_opener()
-    store.upsert_examples(three_examples())
-    results = store.search(np.stack([axis(0), axis(1)]), 1)
-    assert [[h.example_id for h in hits] for hits in results] == [["e-x"], ["e-y"]]
-    assert [len(hits) for hits in store.search(np.stack([axis(0)]), 10)] == [3]
-    assert store.search(np.stack([axis(1)]), 2)[0][1].example_id == "e-xy"
+def test_a_read_only_open_reads_what_was_written_and_refuses_every_write(store_opener):
+    writer = store_opener()
+    writer.upsert_patterns([pattern("p.x", "h1")])
+    writer.upsert_examples(three_examples())
+    writer.close()  # DuckDB lets one process hold a file either read-write or read-only, not both
+    reader = store_opener(read_only=True)
+    assert [p.id for p in reader.patterns()] == ["p.x"]
+    assert reader.examples().ids == ["e-x", "e-xy", "e-y"]
+    for write in (lambda: reader.upsert_patterns([pattern("p.y", "h2")]),
+                  lambda: reader.upsert_examples([example("e-z", "p.x", axis(2))]),
+                  lambda: reader.record_feedback("p.x", 1.0)):
+        with pytest.raises(ReadOnlyStoreError, match="read-only"):
+            write()
+    assert (reader.stats()["patterns"], reader.stats()["examples"]) == (1, 3)
 
 
 def test_record_feedback_follows_the_learning_rule(store_opener):
@@ -164,7 +159,7 @@ def test_stats_counts_per_category(store_opener):
     assert store.stats() == {
         "store": STORE_NAME[store_opener.backend], "patterns": 3, "examples": 4,
         "per_category": {"docker": {"patterns": 2, "examples": 1}, "k8s": {"patterns": 1, "examples": 2},
-                         "unknown": {"patterns": 0, "examples": 1}}}
+                         "unknown": {"patterns": 0, "examples": 1}}, "taught": {}}
 
 
 def test_everything_persists_after_close_and_reopen(store_opener):
