@@ -10,6 +10,10 @@ METRIC_COLUMNS = [("top1", "top-1"), ("category_accuracy", "category acc."), ("u
                   ("ece", "ECE")]
 
 
+REAL_COLUMNS = [("chunk_hit", "chunk hit"), ("precision", "precision when answering"), ("top1_known", "top-1 in taxonomy"),
+                ("unknown_abstention", "abstains on unknown"), ("ece", "ECE"), ("answers", "answers"), ("n", "logs")]
+
+
 def _fmt(value) -> str:
     if value is None:
         return "–"
@@ -39,12 +43,23 @@ def sections(result: dict) -> list[tuple[str, list[str], list[list]]]:
     for split, rows in result.get("extra_splits", {}).items():
         tables.append((f"{split}: metrics", ["approach"] + [label for _, label in METRIC_COLUMNS],
                        [[name] + [m.get(key) for key, _ in METRIC_COLUMNS] for name, m in rows.items()]))
+    if result.get("real"):
+        header = ["approach"] + [label for _, label in REAL_COLUMNS]
+        tables.append(("Real CI logs (repository-grouped cross-validation)", header,
+                       [[name] + [m.get(key) for key, _ in REAL_COLUMNS] for name, m in result["real"].items()]))
     tables.append(("Per category (tuned hybrid, held-out)", ["category", "support", "top-1", "category acc."],
                    [[r["category"], r["support"], r["top1"], r["category_accuracy"]] for r in result["per_category"]]))
     tables.append(("Per pattern (tuned hybrid, held-out)", ["pattern", "held-out logs", "right", "top-1", "trust"],
                    [[r["pattern_id"], r["support"], r["right"], r["top1"], r["warning"] or "ok"] for r in result["per_pattern"]]))
     tables.append(("Worst confusions (tuned hybrid, held-out)", ["label", "predicted", "count", "example lines"],
                    [[c["label"], c["predicted"], c["count"], " ⏎ ".join(c["lines"])[:300]] for c in result["confusions"]]))
+    if result.get("subcauses"):
+        sub = result["subcauses"]
+        header = ["category", "cases", "right pattern", "right sub-cause", "decisive step in first two"]
+        rows = [["all", sub["cases"], sub["right_pattern"], sub["right_sub_cause"], sub["decisive_in_first_two"]]]
+        rows += [[r["category"], r["cases"], r["right_pattern"], r["right_sub_cause"], r["decisive_in_first_two"]]
+                 for r in sub["per_category"]]
+        tables.append(("Right fix: sub-cause cases through the full analyzer", header, rows))
     tables.append(("Run parameters", ["parameter", "value"], [[k, str(v)] for k, v in result["parameters"].items()]))
     return tables
 
@@ -83,3 +98,21 @@ def html_page(result: dict, images: dict[str, Path]) -> str:
              "figure{margin:0}img{max-width:520px;border:1px solid #eee}.meta{color:#666}")
     return (f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>autodevops benchmark</title>"
             f"<style>{style}</style></head><body>{''.join(parts)}</body></html>")
+
+
+def write_figures(out: Path, predicted: list, labels: list[str], confidence, seed_predicted: list, seed_confidence,
+                  names: tuple[str, str]) -> dict[str, Path]:
+    """The report's plots as PNG files in ``out``: confusion, reliability, coverage against precision."""
+    from autodevops.plots import confusion_figure, correctness, coverage_curve, coverage_figure, reliability_figure
+
+    images = {"Category confusion (tuned hybrid)": out / "confusion.png",
+              "Reliability (tuned hybrid)": out / "reliability.png",
+              "Coverage vs precision": out / "coverage.png"}
+    confusion_figure(predicted, labels, "Held-out category confusion (tuned hybrid)").savefig(
+        images["Category confusion (tuned hybrid)"], dpi=110)
+    reliability_figure(confidence, correctness(predicted, labels), title="Held-out reliability (tuned hybrid)").savefig(
+        images["Reliability (tuned hybrid)"], dpi=110)
+    curves = {names[0]: coverage_curve(predicted, labels, confidence),
+              names[1]: coverage_curve(seed_predicted, labels, seed_confidence)}
+    coverage_figure(curves).savefig(images["Coverage vs precision"], dpi=110)
+    return images

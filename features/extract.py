@@ -24,7 +24,7 @@ from autodevops.features.signals import STRONG, SignalHit, SignalMatcher, combin
 from autodevops.features.structure import FAILED, Structure, read_structure
 
 if TYPE_CHECKING:
-    from autodevops.models.line_scorer import LineScorer
+    from autodevops.models.line_weights import LineWeights
 
 MAX_LINES = 10
 REGION_LIMIT = 3000  # lines of the failed step read back from its wrapper line
@@ -79,12 +79,12 @@ class Extraction:
 
 
 @lru_cache(maxsize=1)
-def shipped_line_scorer() -> "LineScorer":
+def shipped_line_scorer() -> "LineWeights":
     """The line scorer fitted on real CI logs and shipped in ``datasets/line_scorer.json``."""
     from autodevops.corpus import datasets_dir
-    from autodevops.models.line_scorer import LineScorer
+    from autodevops.models.line_weights import LineWeights
 
-    return LineScorer.load(datasets_dir() / "line_scorer.json")
+    return LineWeights.load(datasets_dir() / "line_scorer.json")
 
 
 class FailureExtractor:
@@ -97,7 +97,7 @@ class FailureExtractor:
     ['ERROR: disk quota exceeded']
     """
 
-    def __init__(self, signals: SignalMatcher, scorer: "LineScorer | str | None" = DEFAULT,
+    def __init__(self, signals: SignalMatcher, scorer: "LineWeights | str | None" = DEFAULT,
                  max_lines: int = MAX_LINES, cache_size: int = 200_000):
         self.signals = signals
         self.scorer = shipped_line_scorer() if scorer == DEFAULT else scorer

@@ -81,7 +81,10 @@ class SignalMatcher:
     """
 
     def __init__(self, rules: dict[str, tuple[Sequence[str], Sequence[str]]]):
-        self._regexes: list[tuple[str, float, re.Pattern[str]]] = []
+        # Compiled on first use: a line names only a few regexes through the guard, and one log on the command
+        # line should not pay for compiling a thousand.
+        self._regexes: list[tuple[str, float, str]] = []
+        self._compiled: list[re.Pattern[str] | None] = []
         self._always: list[int] = []
         self._automaton = ahocorasick.Automaton()
         guards: dict[str, list[int]] = {}
@@ -89,7 +92,8 @@ class SignalMatcher:
             for strength, regexes in ((STRONG, strong), (WEAK, weak)):
                 for regex in regexes:
                     index = len(self._regexes)
-                    self._regexes.append((pattern_id, strength, re.compile(regex, re.IGNORECASE)))
+                    self._regexes.append((pattern_id, strength, regex))
+                    self._compiled.append(None)
                     literals = required_literals(regex)
                     if literals is None:
                         self._always.append(index)
@@ -124,11 +128,17 @@ class SignalMatcher:
         """The same answer as ``scan_line``, running every regex (the reference the guard is tested against)."""
         return self._scan(line, range(len(self._regexes)))
 
+    def _regex(self, index: int) -> re.Pattern[str]:
+        compiled = self._compiled[index]
+        if compiled is None:
+            compiled = self._compiled[index] = re.compile(self._regexes[index][2], re.IGNORECASE)
+        return compiled
+
     def _scan(self, line: str, indices: Iterable[int]) -> tuple[tuple[str, float], ...]:
         best: dict[str, float] = {}
         for i in indices:
-            pattern_id, strength, regex = self._regexes[i]
-            if best.get(pattern_id, 0.0) < strength and regex.search(line):
+            pattern_id, strength, _ = self._regexes[i]
+            if best.get(pattern_id, 0.0) < strength and self._regex(i).search(line):
                 best[pattern_id] = strength
         return tuple(sorted(best.items()))
 

@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 
 from autodevops.models.calibration import ConfidenceCalibrator, expected_calibration_error
 from autodevops.models.evaluation import confusions, fold_ids, metrics, per_category
@@ -54,3 +55,25 @@ def test_folds_are_stratified_and_deterministic():
     assert np.array_equal(f, fold_ids(labels, 5, seed=1))
     assert sorted(f[:10].tolist()) == [0, 0, 1, 1, 2, 2, 3, 3, 4, 4]
     assert sorted(f[10:].tolist()) == [0, 1, 2, 3, 4]
+
+
+def test_each_domain_with_enough_answers_gets_its_own_map():
+    rng = np.random.default_rng(1)
+    scores = rng.uniform(0.5, 1.0, 400)
+    domains = np.array(["ci"] * 200 + ["plain"] * 200)
+    # The same scores are right far less often in whole CI jobs than in pasted excerpts.
+    correct = np.where(domains == "ci", rng.uniform(size=400) < 0.5, rng.uniform(size=400) < 0.95)
+    cal = ConfidenceCalibrator().fit(scores, np.ones(400, bool), correct, domains)
+    ci, plain = cal.predict_proba([0.8, 0.8], [True, True], ["ci", "plain"])
+    assert abs(ci - 0.5) < 0.15 and abs(plain - 0.95) < 0.1
+    again = ConfidenceCalibrator.from_dict(cal.to_dict())
+    assert np.array_equal(again.predict_proba([0.8], [True], ["ci"]), cal.predict_proba([0.8], [True], ["ci"]))
+
+
+def test_a_domain_with_few_answers_uses_the_pooled_map():
+    scores = [0.9] * 30 + [0.9] * 5
+    cal = ConfidenceCalibrator(min_domain=20).fit(scores, [True] * 35, [True] * 30 + [False] * 5,
+                                                  ["plain"] * 30 + ["ci"] * 5)
+    assert set(cal.domains_) == {"plain"}
+    assert cal.predict_proba([0.9], [True], ["ci"])[0] == pytest.approx(30 / 35)  # pooled: 30 of 35 right
+    assert cal.predict_proba([0.9], [True], ["plain"])[0] == 1.0
