@@ -44,6 +44,8 @@ _WRAPPER = re.compile(
     r"|^\s*FAILURE: Build failed with an exception|^\s*BUILD FAILED|^\s*Error: Process",
     re.IGNORECASE,
 )
+# CI bookkeeping and echoed commands are never the reason a step failed.
+_MARKER = re.compile(r"^\s*(?:travis_(?:fold|time):|section_(?:start|end):|##\[(?:group|endgroup)\]|\[Pipeline\] |\$ |\+ )")
 DEFAULT = "default"
 
 
@@ -159,7 +161,7 @@ class FailureExtractor:
         """
         budget = self.max_lines - 1  # one place is kept for the wrapper line
         candidates = [int(i) for i in np.argsort(-ranking, kind="stable")[:CANDIDATES]
-                      if len(region[i].strip()) >= 3 and (forced or rule_scores[i] > 0)]
+                      if len(region[i].strip()) >= 3 and (forced or rule_scores[i] > 0) and not _MARKER.match(region[i])]
         adjusted = ranking.astype(np.float64).copy()
         chosen: set[int] = set()
         seen: set[str] = set()
