@@ -119,6 +119,7 @@ class FailureExtractor:
             score *= 0.1
         elif WARNING.search(text) and not any(s >= STRONG for _, s in hits):
             score *= 0.1
+            hits = ()  # a warning is not a failure: its weak hits are no evidence
         elif _WRAPPER.search(text) and not hits:
             score *= 0.15
         return score, hits
@@ -160,8 +161,9 @@ class FailureExtractor:
         strong signal).
         """
         budget = self.max_lines - 1  # one place is kept for the wrapper line
+        learned = forced and self.scorer is not None
         candidates = [int(i) for i in np.argsort(-ranking, kind="stable")[:CANDIDATES]
-                      if len(region[i].strip()) >= 3 and (forced or rule_scores[i] > 0) and not _MARKER.match(region[i])]
+                      if len(region[i].strip()) >= 3 and (learned or rule_scores[i] > 0) and not _MARKER.match(region[i])]
         adjusted = ranking.astype(np.float64).copy()
         chosen: set[int] = set()
         seen: set[str] = set()
@@ -170,8 +172,7 @@ class FailureExtractor:
             if not open_:
                 break
             i = max(open_, key=lambda j: (adjusted[j], -j))
-            floor = FORCED_FLOOR if forced and self.scorer is not None and len(chosen) >= MIN_FORCED else 0.0
-            if ranking[i] <= floor and not (forced and len(chosen) < MIN_FORCED):
+            if learned and len(chosen) >= MIN_FORCED and ranking[i] <= FORCED_FLOOR:
                 break
             chosen.add(i)
             seen.add(normalize_line(region[i].strip()))
