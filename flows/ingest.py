@@ -7,8 +7,6 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
 from autodevops.corpus import Taxonomy, corpus_hash, load_catalog, load_corpus, load_paths, priors_of, validate
@@ -19,13 +17,15 @@ from autodevops.model_config import ModelConfig
 from autodevops.models.calibration import ConfidenceCalibrator
 from autodevops.models.evaluation import cross_val_decisions, fold_ids, is_correct
 from autodevops.records import LabelledLog
+from autodevops.retry import retry_transient
 from autodevops.settings import Settings
 from autodevops.store import open_store, redact_url
 from autodevops.store.rows import centroids, example_rows, pattern_rows
+from autodevops.flows.orchestration import flow, publish_markdown, publish_table, run_logger, task
 from autodevops.flows.tasks import embed_corpus
 
 
-@task(retries=3, retry_delay_seconds=5, cache_policy=NO_CACHE)
+@task(retries=3, retry_delay_seconds=5, retry_condition_fn=retry_transient, cache_policy=NO_CACHE)
 def load_store(settings: Settings, patterns: list, examples: list) -> dict:
     """Bulk-load patterns and examples with idempotent upserts; retried on transient store errors."""
     with open_store(settings) as store:
@@ -51,7 +51,7 @@ def seed_calibration(settings: Settings, docs: list[LogFeatures], records: list[
 @flow(name="ingest", log_prints=True)
 def ingest(corpora: list[str] | None = None, store_url: str | None = None) -> dict:
     """Load labelled corpora (default: the shipped train split) into the pattern store, idempotently."""
-    logger = get_run_logger()
+    logger = run_logger()
     settings = Settings.from_env(store_url)
     settings.ensure_home()
     taxonomy = Taxonomy.load()
@@ -70,12 +70,12 @@ def ingest(corpora: list[str] | None = None, store_url: str | None = None) -> di
 
     summary = {"records": len(records), **loaded}
     per_category = Counter(r.category or "unknown" for r in records)
-    create_table_artifact(key="ingest-summary", table=[
+    publish_table(key="ingest-summary", table=[
         {"category": c, "rows": n} for c, n in sorted(per_category.items())
     ] + [{"category": "patterns", "rows": f"{loaded['patterns']['new']} new / {loaded['patterns']['unchanged']} unchanged"},
          {"category": "examples", "rows": f"{loaded['examples']['new']} new / {loaded['examples']['unchanged']} unchanged"}],
         description="Rows per category; new / unchanged in this run")
-    create_markdown_artifact(key="ingest-report", markdown=(
+    publish_markdown(key="ingest-report", markdown=(
         f"# Ingest\n\n{len(records)} labelled logs, {len(catalog)} patterns.\n\n"
         f"- patterns: {loaded['patterns']}\n- examples: {loaded['examples']}\n"))
     return summary

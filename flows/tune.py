@@ -12,7 +12,6 @@
 """
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 from autodevops.corpus import (Taxonomy, corpus_hash, load_catalog, load_corpus, load_paths, priors_of,
@@ -24,7 +23,7 @@ from autodevops.model_config import ModelConfig
 from autodevops.models import selection
 from autodevops.models.calibration import calibrated
 from autodevops.models.evaluation import fold_ids, metrics, out_of_fold_similarities
-from autodevops.models.line_scorer import current_line_scorer
+from autodevops.models.line_weights import current_line_scorer
 from autodevops.models.matcher import SEED_PARAMS, PatternMatcher
 from autodevops.settings import Settings
 from autodevops.store import open_store, redact_url
@@ -114,18 +113,12 @@ def stored_patterns(settings: Settings) -> list:
 
 
 def _register(settings: Settings, config: ModelConfig) -> str:
-    """Log the analyzer as a pyfunc model, register it and point the ``champion`` alias at it."""
+    """Log the analyzer as a pyfunc model and register it; ``champion`` moves only if it wins on held-out."""
     import mlflow
-    from mlflow import MlflowClient
 
-    from autodevops.serving import AnalyzerModel, write_snapshot
+    from autodevops.registry import register
 
-    with tempfile.TemporaryDirectory() as tmp, open_store(settings, read_only=not settings.store_url) as store:
-        artifacts = write_snapshot(store, Path(tmp))
-        artifacts["config"] = str(settings.tuned_config_path)
-        info = mlflow.pyfunc.log_model(name="analyzer", python_model=AnalyzerModel(), artifacts=artifacts,
-                                       registered_model_name=MODEL_NAME,
-                                       input_example=None, pip_requirements=["autodevops"])
-    version = str(info.registered_model_version)
-    MlflowClient().set_registered_model_alias(MODEL_NAME, "champion", version)
-    return version
+    with open_store(settings, read_only=True) as store:
+        registration = register(settings, config, store, MODEL_NAME, mlflow.active_run().info.run_id)
+    run_logger().info("model version %s: %s", registration.version, registration.reason)
+    return registration.version

@@ -23,7 +23,7 @@ def copied_home(ingested_home, home):
     return home
 
 
-def test_second_ingest_adds_nothing(copied_home, capsys, prefect_server):
+def test_second_ingest_adds_nothing(copied_home, capsys):
     before = stats_json(capsys)
     summary = ingest()
     assert summary["patterns"]["new"] == 0 and summary["patterns"]["updated"] == 0
@@ -40,7 +40,7 @@ def test_store_holds_the_shipped_corpus_per_category(copied_home, capsys):
     assert {c: v["examples"] for c, v in stats["per_category"].items()} == dict(expected)
 
 
-def test_seed_calibration_is_written_at_ingest(home, tmp_path, prefect_server):
+def test_seed_calibration_is_written_at_ingest(home, tmp_path):
     corpus = tmp_path / "small.jsonl"
     corpus.write_text("".join(
         json.dumps({"id": r.id, "log": r.log, "pattern_id": r.pattern_id}) + "\n"
@@ -52,7 +52,7 @@ def test_seed_calibration_is_written_at_ingest(home, tmp_path, prefect_server):
     assert config["calibration"]["answered"]["x"]
 
 
-def test_a_bad_corpus_is_refused_and_nothing_is_written(home, tmp_path, prefect_server):
+def test_a_bad_corpus_is_refused_and_nothing_is_written(home, tmp_path):
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"id": "1", "log": "x", "pattern_id": "docker.port_already_allocated"}\n'
                    '{"id": "2", "log": "y", "pattern_id": "docker.no_such_thing"}\n'

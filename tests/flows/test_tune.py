@@ -25,7 +25,7 @@ def subset(split: str, per_label: int) -> list[dict]:
 
 
 @pytest.fixture(scope="module")
-def tuned(tmp_path_factory, encoder_dir, prefect_server):
+def tuned(tmp_path_factory, encoder_dir):
     """Ingest a tiny corpus, then tune and benchmark it, in a private home and tracking DB."""
     import os
 
@@ -48,8 +48,16 @@ def tuned(tmp_path_factory, encoder_dir, prefect_server):
         summary = tune(trials=TRIALS, folds=3, train_paths=[str(train)], heldout_paths=[str(heldout)])
         after = Analyzer.load(Settings.from_env())
         report = benchmark(output=str(root / "reports"), train_paths=[str(train)], heldout_paths=[str(heldout)])
+        champion_config = (home / "tuned.json").read_text()
+        # Every label moved to the next pattern: the same held-out set, a certainly worse model.
+        mislabelled = root / "mislabelled.jsonl"
+        mislabelled.write_text("".join(json.dumps({**r, "pattern_id": PATTERNS[(PATTERNS.index(r["pattern_id"]) + 1)
+                                                                                 % len(PATTERNS)]}) + "\n"
+                                       for r in subset("train", 12)))
+        worse = tune(trials=2, folds=3, train_paths=[str(mislabelled)], heldout_paths=[str(heldout)])
         yield {"summary": summary, "before": before, "after": after, "report": report, "root": root,
-               "uri": os.environ["MLFLOW_TRACKING_URI"], "home": home}
+               "uri": os.environ["MLFLOW_TRACKING_URI"], "home": home, "worse": worse,
+               "champion_config": champion_config}
 
 
 def test_parent_run_logs_parameters_metrics_and_artifacts(tuned):
@@ -60,7 +68,7 @@ def test_parent_run_logs_parameters_metrics_and_artifacts(tuned):
     best = tuned["summary"]["best_params"]
     assert {f"best_{k}": str(v) for k, v in best.items()}.items() <= run.data.params.items()
     assert run.data.params["trials"] == str(TRIALS) and run.data.params["folds"] == "3"
-    for metric in ("cv_objective", "heldout_top1", "heldout_category_accuracy", "heldout_unknown_abstention",
+    for metric in ("objective", "cv_top1", "heldout_top1", "heldout_category_accuracy", "heldout_unknown_abstention",
                    "heldout_false_abstention", "heldout_coverage", "heldout_precision", "heldout_ece"):
         assert 0.0 <= run.data.metrics[metric] <= 1.0, metric
     assert len(run.data.tags["corpus_hash.train"]) == 64
@@ -84,6 +92,36 @@ def test_analyze_switches_to_the_tuned_values(tuned):
     assert {k: getattr(tuned["after"].matcher, k) for k in best} == best
     saved = json.loads((tuned["home"] / "tuned.json").read_text())
     assert saved["params"] == best and saved["source"] == "tuned"
+
+
+def test_a_worse_tune_is_registered_but_leaves_the_champion_and_tuned_json_alone(tuned):
+    from mlflow import MlflowClient
+
+    from autodevops.models.evaluation import objective
+
+    client = MlflowClient(tracking_uri=tuned["uri"])
+    first, worse = tuned["summary"], tuned["worse"]
+    assert objective(worse["heldout"]) < objective(first["heldout"])  # the premise: it really is worse
+    assert (first["model_version"], worse["model_version"]) == ("1", "2")
+    assert client.get_model_version_by_alias("autodevops-analyzer", "champion").version == "1"
+    second = client.get_model_version("autodevops-analyzer", "2")
+    assert second.aliases == [] and float(second.tags["heldout_objective"]) == objective(worse["heldout"])
+    assert client.get_run(worse["run_id"]).data.tags["champion"] == "kept version 1"
+    assert (tuned["home"] / "tuned.json").read_text() == tuned["champion_config"]  # the CLI reads the champion's
+
+
+def test_the_registered_model_has_a_signature_an_input_example_and_real_requirements(tuned):
+    import mlflow
+
+    mlflow.set_tracking_uri(tuned["uri"])
+    info = mlflow.models.get_model_info("models:/autodevops-analyzer@champion")
+    assert [c.name for c in info.signature.inputs.inputs] == ["id", "log"]
+    assert info.saved_input_example_info is not None
+    local = mlflow.artifacts.download_artifacts("models:/autodevops-analyzer@champion")
+    requirements = open(f"{local}/requirements.txt").read().split()
+    assert "autodevops" not in requirements and any(r.startswith("mlflow") for r in requirements)
+    import os
+    assert os.path.isfile(f"{local}/code/autodevops/models/matcher.py")  # the project's code travels with it
 
 
 def test_champion_pyfunc_answers_an_analyze_request(tuned):
@@ -114,8 +152,8 @@ def test_benchmark_report_has_five_rows_and_plots(tuned):
 
 
 def test_one_standard_error_rule_takes_the_loosest_close_threshold():
-    from autodevops.flows.tune import one_standard_error
+    from autodevops.models.selection import Trial, one_standard_error
 
-    results = [({"max_distance": 0.3}, [0.90, 0.92, 0.94]), ({"max_distance": 0.5}, [0.91, 0.91, 0.91]),
-               ({"max_distance": 0.8}, [0.70, 0.72, 0.74])]
+    results = [Trial({"max_distance": d}, folds, {}, None, sum(folds) / 3) for d, folds in
+               [(0.3, [0.90, 0.92, 0.94]), (0.5, [0.91, 0.91, 0.91]), (0.8, [0.70, 0.72, 0.74])]]
     assert one_standard_error(results) == 1
