@@ -7,22 +7,32 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Sequence
+from typing import Annotated, Sequence
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from autodevops.redaction import redact
 
 log = logging.getLogger("autodevops.llm")
 
 
+Item = Annotated[str, StringConstraints(min_length=1, max_length=500)]
+
+
 class LlmAnswer(BaseModel):
-    """What the LLM must return; anything else is refused."""
+    """What the LLM must return; anything else is refused.
+
+    The log lines in the prompt are untrusted: a line may try to instruct the model. So the answer's shape is
+    fixed here (unknown keys, wrong types and oversized strings refuse the whole answer), and its commands are
+    only ever shown as text: nothing in autodevops runs them.
+    """
+
+    model_config = ConfigDict(extra="forbid")
 
     pattern_id: str | None = None
     title: str = Field(min_length=3, max_length=200)
-    steps: list[str] = Field(min_length=1, max_length=12)
-    commands: list[str] = Field(default_factory=list, max_length=12)
+    steps: list[Item] = Field(min_length=1, max_length=12)
+    commands: list[Item] = Field(default_factory=list, max_length=12)
     estimated_minutes: int = Field(ge=1, le=480)
 
 

@@ -56,6 +56,9 @@ class OnnxEncoder:
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = threads or os.cpu_count() or 1
         options.log_severity_level = 3
+        # The CPU arena keeps the peak of every input shape it has seen (batches of varying length): on a real-log
+        # batch run it grew past 1 GiB. Without it, memory is what the current batch needs.
+        options.enable_cpu_mem_arena = False
         self.session = onnxruntime.InferenceSession(
             str(model_dir / _ONNX_FILES[variant]), options, providers=["CPUExecutionProvider"]
         )

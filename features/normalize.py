@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import re
 
-# CSI sequences (colours, cursor moves), OSC sequences (hyperlinks, titles) and stray escapes.
-_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
+# CSI sequences (colours, cursor moves), OSC sequences (hyperlinks, titles) and stray escapes; a lone ESC
+# goes too, or removing the sequence after it could join it with the next character into a new one.
+_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]|\x1b")
 _CARRIAGE = re.compile(r"^.*\r(?!$)")  # progress bars redraw the line after a bare \r: keep the last frame
 
 # A leading timestamp / log prefix carries no meaning for matching: it is removed outright.
@@ -19,7 +20,7 @@ _LEADING = re.compile(
     r"|[IWEF]\d{4} \d{2}:\d{2}:\d{2}\.\d+\s+\d+ [\w.-]+:\d+\]"  # klog: I0305 10:11:12.123456  1 file.go:12]
     r"|\[?\d{2}:\d{2}:\d{2}(?:[.,]\d+)?\]?"  # 10:11:12.345
     r"|\d{10}(?:\.\d+)?"  # epoch seconds
-    r")\s*[|:-]?\s*"
+    r")(?!\w)\s*[|:-]?\s*"  # never half a word: what is left would be stripped again on a second pass
 )
 
 _MASKS: list[tuple[re.Pattern[str], str]] = [
@@ -32,8 +33,9 @@ _MASKS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\b(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{7,64}\b"), "<HEX>"),
     (re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}(?:/\d{1,2})?\b"), "<IP>"),
     (re.compile(r"\b(?:[0-9a-fA-F]{1,4}:){3,7}[0-9a-fA-F]{1,4}\b"), "<IP>"),
-    # Paths keep their last component: `.../docker.sock` says more than `<PATH>`.
-    (re.compile(r"(?<![\w.<>-])(?:~|\.{1,2})?(?:/[\w.@+-]+){2,}/(?=[\w.@+-]+)"), ".../"),
+    # Paths keep their last component: `.../docker.sock` says more than `<PATH>`. Empty components (`//`) and no
+    # start right after a `/` keep a second pass from merging `.../` with what precedes it (idempotence).
+    (re.compile(r"(?<![\w.<>/-])(?:~|\.{1,2})?(?:/[\w.@+-]*){2,}/(?=[\w.@+-]+)"), ".../"),
     (re.compile(r"\b\d+\.\d+(?:\.\d+)*\b"), "<NUM>"),
     # Exit codes, HTTP statuses and errnos (1-3 digits) carry meaning; longer numbers are ids, ports, sizes.
     (re.compile(r"(?<![\w.])\d{4,}(?:[kKMGT]i?B|ms|s)?\b"), "<NUM>"),

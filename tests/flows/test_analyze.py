@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import tarfile
+import urllib.request
 import zipfile
 
 import pytest
@@ -18,7 +19,8 @@ LOGS = {
     "b.log": "FATAL:  password authentication failed for user \"shop\"\n",
     "c.log": "all good\ndeployed\n",
 }
-KEYS = {"id", "pattern_id", "category", "confidence", "source", "matched_lines", "solution", "error"}
+KEYS = {"id", "analysis_id", "pattern_id", "category", "confidence", "source", "matched_lines", "failed_step",
+        "job_status", "solution", "error"}
 
 
 @pytest.fixture
@@ -32,7 +34,7 @@ def run(capsys, *args) -> list[dict]:
     return [json.loads(line) for line in capsys.readouterr().out.splitlines()]
 
 
-def test_records_give_one_line_per_record_same_ids_same_order(env, tmp_path, capsys):
+def test_records_give_one_line_per_record_same_ids_same_order(env, tmp_path, capsys, prefect_api):
     records = tmp_path / "r.jsonl"
     ids = ["z-9", "a-1", "m-5"]
     records.write_text("".join(json.dumps({"id": i, "log": log}) + "\n" for i, log in zip(ids, LOGS.values())))
@@ -42,6 +44,46 @@ def test_records_give_one_line_per_record_same_ids_same_order(env, tmp_path, cap
         assert all(set(o) == KEYS for o in out)
         assert [o["pattern_id"] for o in out] == ["docker.port_already_allocated", "database.auth_failed", None]
         assert out[2]["source"] == "none" and out[2]["solution"] is None and out[2]["category"] is None
+
+
+def api(url: str, path: str, body: dict):
+    request = urllib.request.Request(f"{url}{path}", data=json.dumps(body).encode(), method="POST",
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read())
+
+
+def records_file(path) -> list[str]:
+    ids = ["z-9", "a-1", "m-5"]
+    path.write_text("".join(json.dumps({"id": i, "log": log}) + "\n" for i, log in zip(ids, LOGS.values())))
+    return ids
+
+
+def test_with_an_api_a_batch_is_a_flow_run_with_one_task_per_batch_and_a_summary(env, tmp_path, capsys, prefect_api):
+    ids = records_file(tmp_path / "r.jsonl")
+    out = run(capsys, "--records", str(tmp_path / "r.jsonl"), "--batch-size", "2")
+    assert [o["id"] for o in out] == ids
+    flow_run = api(prefect_api, "/flow_runs/filter", {"flows": {"name": {"any_": ["analyze"]}},
+                                                      "sort": "START_TIME_DESC", "limit": 1})[0]
+    assert flow_run["state"]["type"] == "COMPLETED"
+    assert flow_run["parameters"]["store_url"] is None  # the store URL travels in the environment, never here
+    tasks = api(prefect_api, "/task_runs/filter", {"flow_runs": {"id": {"any_": [flow_run["id"]]}}})
+    assert sorted(t["name"].split("-")[0] for t in tasks) == ["score_batch", "score_batch"]
+    artifact = api(prefect_api, "/artifacts/filter", {"artifacts": {"flow_run_id": {"any_": [flow_run["id"]]}}})[0]
+    assert artifact["key"] == "analyze-summary"
+    assert {row["outcome"]: row["logs"] for row in json.loads(artifact["data"])} == {"pattern": 2, "none": 1}
+
+
+def test_dask_task_runner_gives_the_local_answers_in_order(env, tmp_path, capsys, prefect_api):
+    records_file(tmp_path / "r.jsonl")
+    local = run(capsys, "--records", str(tmp_path / "r.jsonl"), "--engine", "local")
+    on_dask = run(capsys, "--records", str(tmp_path / "r.jsonl"), "--dask", "local:2", "--batch-size", "1")
+    assert on_dask == local
+    flow_run = api(prefect_api, "/flow_runs/filter", {"flows": {"name": {"any_": ["analyze"]}},
+                                                      "sort": "START_TIME_DESC", "limit": 1})[0]
+    assert flow_run["state"]["type"] == "COMPLETED"
+    tasks = api(prefect_api, "/task_runs/filter", {"flow_runs": {"id": {"any_": [flow_run["id"]]}}})
+    assert len(tasks) == 3 and all(t["state"]["type"] == "COMPLETED" for t in tasks)
 
 
 def test_files_folders_gz_tar_zip_and_stdin(env, tmp_path, capsys, monkeypatch):

@@ -1,0 +1,24 @@
+"""Secret kinds redaction must catch beyond the basic ones (see also tests/test_llm.py::test_redact)."""
+import pytest
+
+from autodevops.redaction import REDACTED, redact
+
+
+@pytest.mark.parametrize("text, shown", [
+    ("-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA1234567890abcdef\nMIIEowIBAAKCAQEAzyxwvu", REDACTED),  # no END line
+    ('"private_key": "-----BEGIN PRIVATE KEY-----\\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\\n-----END PRIVATE KEY-----\\n"',
+     f'"private_key": "{REDACTED}\\n"'),
+    ("key=AIzaSyA1234567890abcdefghijklmnopqrstuv", f"key={REDACTED}"),
+    ("using AIzaSyA1234567890abcdefghijklmnopqrstuv now", f"using {REDACTED} now"),
+    ("stripe sk_live_4eC39HqLyjWDarjtT1zdp7dc", f"stripe {REDACTED}"),
+    ("//registry.npmjs.org/:_authToken npm_abcdefghijklmnopqrstuvwxyz0123456789",
+     f"//registry.npmjs.org/:_authToken {REDACTED}"),
+    ("GET https://acct.blob.core.windows.net/c/f?sv=2020-08-04&sig=abc%2Bdef&se=1 403",
+     f"GET https://acct.blob.core.windows.net/c/f?sv=2020-08-04&sig={REDACTED}&se=1 403"),
+    ("https://s3.amazonaws.com/b/k?X-Amz-Signature=0123abcd&X-Amz-Date=1",
+     f"https://s3.amazonaws.com/b/k?X-Amz-Signature={REDACTED}&X-Amz-Date=1"),
+    ("aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", f"aws_secret_access_key = {REDACTED}"),
+    ("Error: sk-ant-not-a-key? no: plain words stay", "Error: sk-ant-not-a-key? no: plain words stay"),
+])
+def test_redact_more_kinds(text, shown):
+    assert redact(text) == shown
