@@ -1,10 +1,13 @@
-# `make run`: install, load the shipped corpus, tune on it, analyze the shipped sample logs.
+# `make run`: install, load the shipped corpus, tune on it (and on $(REAL) when present), analyze the sample logs.
 # `make test`: install if needed, run the whole test suite.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 SAMPLES := datasets/samples/deploy-logs.tar.gz
+# Real CI logs with hand-marked failure reasons (LogChunks); tuning uses them when they are there.
+REAL ?= ../shared/realworld/logchunks-dev.jsonl.gz
+REAL_ARGS := $(if $(wildcard $(REAL)),--real $(REAL))
 
 .PHONY: install run test benchmark clean
 
@@ -20,8 +23,12 @@ install: $(STAMP)
 
 run: install
 	$(BIN)/autodevops ingest > /dev/null
-	$(BIN)/autodevops tune > /dev/null
+	$(BIN)/autodevops tune $(REAL_ARGS) > /dev/null
 	$(BIN)/autodevops analyze --format markdown $(SAMPLES)
+	@echo
+	@echo "Next: the page and the REST API. Start them with"
+	@echo "    $(BIN)/autodevops serve"
+	@echo "and open http://127.0.0.1:8080/ (paste a log, drop an archive, see the dashboard; Ctrl-C stops it)."
 
 test: install
 	$(BIN)/python -m pytest

@@ -16,7 +16,7 @@ from autodevops.features.extract import DEFAULT, FailureExtractor
 from autodevops.features.signals import SignalMatcher
 from autodevops.model_config import ModelConfig
 from autodevops.models.calibration import ConfidenceCalibrator, calibrated
-from autodevops.models.line_scorer import LineScorer, current_line_scorer
+from autodevops.models.line_weights import LineWeights, current_line_scorer
 from autodevops.models.matcher import PatternMatcher
 from autodevops.models.taught import TaughtMemory
 from autodevops.models.remedy import Remedy, free_form
@@ -67,7 +67,7 @@ class Analyzer:
 
     def __init__(self, matcher: PatternMatcher, patterns: Sequence[PatternRow], encoder: Encoder,
                  calibrator: ConfidenceCalibrator | None = None, config: ModelConfig | None = None,
-                 advisor: "GroqAdvisor | None" = None, line_scorer: "LineScorer | str | None" = DEFAULT,
+                 advisor: "GroqAdvisor | None" = None, line_scorer: "LineWeights | str | None" = DEFAULT,
                  memory: TaughtMemory | None = None):
         self.matcher = matcher
         self.memory = memory

@@ -20,7 +20,7 @@ class InputLimits:
 
     max_log_bytes: int = 8 * MIB           # a larger log keeps its last 8 MiB and is marked truncated
     max_record_bytes: int = 64 * MIB       # one --records line (JSON escapes inflate a 30 MB log to ~40 MB)
-    max_batch_bytes: int = 64 * MIB        # log text scored at once, whatever the batch size in logs
+    max_batch_bytes: int = 16 * MIB        # log text scored at once: peak RSS on the real-log set 523 -> 309 MB vs 64 MiB, same speed
     max_archive_bytes: int = 4 * 1024 * MIB  # unpacked bytes per archive: streaming keeps memory flat, this bounds time
     # Deflate (zip, gzip) cannot exceed 1032:1, so a ratio above this is a bomb built on another method.
     max_archive_ratio: float = 1100.0
