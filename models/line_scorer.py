@@ -68,11 +68,12 @@ class LineScorer(BaseEstimator):
 
 def chunk_labels(lines: Sequence[str], chunk: str) -> list[bool]:
     """Per line, whether it lies in a hand-marked failure-reason chunk (whitespace and colours ignored)."""
-    marked = _flat(chunk)
-    return [len(flat) >= 8 and flat in marked for flat in map(_flat, lines)]
+    marked = flatten(chunk)
+    return [len(flat) >= 8 and flat in marked for flat in map(flatten, lines)]
 
 
-def _flat(text: str) -> str:
+def flatten(text: str) -> str:
+    """A line or chunk as the reference scorer compares them: no colours, single spaces, lower case."""
     return " ".join(_COLOUR.sub("", text).split()).lower()
 
 

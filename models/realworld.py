@@ -24,7 +24,7 @@ from autodevops.features.encoder import Encoder
 from autodevops.features.extract import MAX_LINES, FailureExtractor, failed_region
 from autodevops.features.signals import SignalMatcher
 from autodevops.models.calibration import expected_calibration_error
-from autodevops.models.line_scorer import LineScorer, chunk_labels, _flat
+from autodevops.models.line_scorer import LineScorer, chunk_labels, flatten
 from autodevops.records import UNKNOWN
 
 
@@ -89,8 +89,8 @@ def out_of_fold_features(logs: Sequence[RealLog], signals: SignalMatcher, encode
 
 def chunk_hit(lines: Sequence[str], log: RealLog) -> bool:
     """At least one line (of 8+ characters) lies inside the log's hand-marked chunk."""
-    chunk = _flat(log.chunk)
-    return any(len(flat) >= 8 and (flat in chunk or (len(chunk) >= 8 and chunk in flat)) for flat in map(_flat, lines))
+    chunk = flatten(log.chunk)
+    return any(len(flat) >= 8 and (flat in chunk or (len(chunk) >= 8 and chunk in flat)) for flat in map(flatten, lines))
 
 
 def real_metrics(predicted: Sequence[str | None], confidence: Sequence[float],
