@@ -3,6 +3,9 @@ from __future__ import annotations
 
 from autodevops.settings import Settings
 from autodevops.store.base import PatternStore
+from autodevops.store.connection import redact_url
+
+__all__ = ["PatternStore", "open_store", "redact_url"]
 
 
 def open_store(settings: Settings, read_only: bool = False) -> PatternStore:
@@ -16,7 +19,7 @@ def open_store(settings: Settings, read_only: bool = False) -> PatternStore:
     if url.startswith(("tidb://", "mysql://", "mariadb://")):
         from autodevops.store.mysql import MySQLStore
 
-        return MySQLStore.from_url(url)
+        return MySQLStore.from_url(url, read_only=read_only)
     raise ValueError(f"unsupported store URL scheme in {redact_url(url)!r}")
 
 
@@ -24,14 +27,3 @@ def _duckdb_path(url: str):
     from pathlib import Path
 
     return Path(url.removeprefix("duckdb://")).expanduser().resolve()
-
-
-def redact_url(url: str) -> str:
-    """The URL with any password replaced by ``***`` (for logs, errors and MLflow)."""
-    from urllib.parse import urlsplit, urlunsplit
-
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-    return urlunsplit(parts._replace(netloc=netloc))

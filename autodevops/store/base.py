@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -86,6 +86,9 @@ def dumps(value: Any) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False)
 
 
+Progress = Callable[[int, int], None]  # (rows committed so far, rows to write), called after each commit
+
+
 class ReadOnlyStoreError(RuntimeError):
     """A write was asked of a store opened read-only."""
 
@@ -95,6 +98,7 @@ class PatternStore(ABC):
 
     url: str
     read_only: bool = False
+    progress: Progress | None = None  # told after each committed write: DuckDB commits once, MySQL per batch
 
     def _writable(self) -> None:
         if self.read_only:

@@ -9,7 +9,7 @@ import duckdb
 import numpy as np
 
 from autodevops.store.base import (
-    CORPUS, TAUGHT, ExampleMatrix, ExampleRow, PatternRow, PatternStore, UpsertCounts, dumps,
+    CORPUS, TAUGHT, ExampleMatrix, ExampleRow, PatternRow, PatternStore, Progress, UpsertCounts, dumps,
     next_success_rate,
 )
 
@@ -60,10 +60,11 @@ MIGRATIONS = (
 class EmbeddedStore(PatternStore):
     """DuckDB: FLOAT[384] vectors and JSON in one real database file."""
 
-    def __init__(self, path: Path, read_only: bool = False):
+    def __init__(self, path: Path, read_only: bool = False, progress: Progress | None = None):
         self.url = f"duckdb://{path}"
         self.path = path
         self.read_only = read_only
+        self.progress = progress
         if not read_only:
             path.parent.mkdir(parents=True, exist_ok=True)
         self.con = duckdb.connect(str(path), read_only=read_only)
@@ -117,6 +118,9 @@ class EmbeddedStore(PatternStore):
         except Exception:
             self.con.execute("ROLLBACK")
             raise
+        written = counts.new + counts.updated
+        if written and self.progress is not None:
+            self.progress(written, written)
         return counts
 
     def upsert_examples(self, rows: Sequence[ExampleRow]) -> UpsertCounts:
@@ -152,6 +156,8 @@ class EmbeddedStore(PatternStore):
             self.con.unregister("incoming")
         counts.updated = sum(1 for r in fresh if r.id in existing)
         counts.new = len(fresh) - counts.updated
+        if self.progress is not None:
+            self.progress(len(fresh), len(fresh))
         return counts
 
     def patterns(self) -> list[PatternRow]:

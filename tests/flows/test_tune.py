@@ -103,7 +103,7 @@ def test_a_worse_tune_is_registered_but_leaves_the_champion_and_tuned_json_alone
     first, worse = tuned["summary"], tuned["worse"]
     assert objective(worse["heldout"]) < objective(first["heldout"])  # the premise: it really is worse
     assert (first["model_version"], worse["model_version"]) == ("1", "2")
-    assert client.get_model_version_by_alias("autodevops-analyzer", "champion").version == "1"
+    assert str(client.get_model_version_by_alias("autodevops-analyzer", "champion").version) == "1"
     second = client.get_model_version("autodevops-analyzer", "2")
     assert second.aliases == [] and float(second.tags["heldout_objective"]) == objective(worse["heldout"])
     assert client.get_run(worse["run_id"]).data.tags["champion"] == "kept version 1"

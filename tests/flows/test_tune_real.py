@@ -2,24 +2,10 @@
 import gzip
 import json
 
-from collections import defaultdict
-
 import pytest
-
-from autodevops.corpus import load_corpus
 
 PATTERNS = ["build.module_not_found", "build.compilation_failed", "network.dns_resolution_failed",
             "database.auth_failed", "unknown"]
-
-
-def subset(split: str, per_label: int) -> list[dict]:
-    taken = defaultdict(int)
-    rows = []
-    for r in load_corpus(split):
-        if r.pattern_id in PATTERNS and taken[r.pattern_id] < per_label:
-            taken[r.pattern_id] += 1
-            rows.append({"id": r.id, "log": r.log, "pattern_id": r.pattern_id})
-    return rows
 
 TRAVIS = ("travis_fold:start:install\r\n$ {install}\r\n{install_out}\r\ntravis_fold:end:install\r\n"
           "travis_time:start:0c1\r\n$ {command}\r\n{noise}\r\n{body}\r\ntravis_time:end:0c1\r\n\r\n"
@@ -47,18 +33,13 @@ REAL = [
 
 
 @pytest.fixture(scope="module")
-def tuned_on_real(tmp_path_factory, encoder_dir):
+def tuned_on_real(tiny_home):
     from autodevops.flows.benchmark import benchmark
     from autodevops.flows.ingest import ingest
     from autodevops.flows.tune import tune
 
-    root = tmp_path_factory.mktemp("real")
-    home = root / "home"
-    home.mkdir()
-    (home / "encoder").symlink_to(encoder_dir, target_is_directory=True)
-    train, heldout, real = root / "train.jsonl", root / "heldout.jsonl", root / "real.jsonl.gz"
-    train.write_text("".join(json.dumps(r) + "\n" for r in subset("train", 12)))
-    heldout.write_text("".join(json.dumps(r) + "\n" for r in subset("heldout", 5)))
+    root, home, train, heldout = tiny_home("real", PATTERNS)
+    real = root / "real.jsonl.gz"
     with gzip.open(real, "wt") as handle:
         handle.writelines(json.dumps(r) + "\n" for r in REAL)
     with pytest.MonkeyPatch.context() as env:

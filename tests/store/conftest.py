@@ -14,7 +14,8 @@ import pytest
 
 from autodevops.store.base import PatternStore
 from autodevops.store.embedded import EmbeddedStore
-from autodevops.store.mysql import ConnectionSettings, MySQLStore
+from autodevops.store.connection import ConnectionSettings
+from autodevops.store.mysql import MySQLStore
 
 
 def _load_server_module():
@@ -91,14 +92,14 @@ def store_opener(request, tmp_path) -> Iterator[Callable[[], PatternStore]]:
     """Opens a store of each backend on the same location every call (so close + reopen tests persistence)."""
     if request.param == "duckdb":
         path = tmp_path / "patterns.duckdb"
-        opener: Callable[[], PatternStore] = lambda: EmbeddedStore(path)
+        opener: Callable[[bool], PatternStore] = lambda read_only: EmbeddedStore(path, read_only=read_only)
     else:
         url = request.getfixturevalue(f"{request.param}_url")
-        opener = lambda: MySQLStore.from_url(url)
+        opener = lambda read_only: MySQLStore.from_url(url, read_only=read_only)
     opened: list[PatternStore] = []
 
-    def open_() -> PatternStore:
-        opened.append(opener())
+    def open_(read_only: bool = False) -> PatternStore:
+        opened.append(opener(read_only))
         return opened[-1]
 
     open_.backend = request.param  # type: ignore[attr-defined]

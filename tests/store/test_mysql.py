@@ -1,4 +1,4 @@
-"""What only the MySQL-protocol store does: client-side kNN, batching, connection recycling and retries (on MariaDB)."""
+"""What only the MySQL-protocol store does: float32 columns, read-only opens, connection recycling and retries (on MariaDB)."""
 from __future__ import annotations
 
 import logging
@@ -8,11 +8,11 @@ import numpy as np
 import pymysql
 import pytest
 
-from autodevops.store.base import ExampleMatrix, ExampleRow, PatternRow, UpsertCounts, next_success_rate
+from autodevops.store.base import ExampleRow, PatternRow, UpsertCounts, next_success_rate
+from autodevops.store.connection import ConnectionSettings, is_transient
+from autodevops.store.dialect import vector_bytes
 from autodevops.store.embedded import EmbeddedStore
-from autodevops.store.mysql import (
-    ConnectionSettings, MySQLStore, is_transient, nearest, prefers_local, vector_bytes,
-)
+from autodevops.store.mysql import MySQLStore
 
 
 def rows(n: int, seed: int = 0) -> list[ExampleRow]:
@@ -36,17 +36,6 @@ def connections_opened(url: str) -> int:
 
 # -- pure ----------------------------------------------------------------------------------------------------------
 
-def test_nearest_breaks_distance_ties_by_example_id_even_at_the_k_boundary():
-    same = np.zeros(384, dtype=np.float32)
-    same[0] = 1.0
-    matrix = ExampleMatrix(["c", "a", "d", "b"], ["pc", "pa", "pd", "pb"], np.stack([same] * 4))
-    assert [h.example_id for h in nearest(matrix, same[None], 2)[0]] == ["a", "b"]
-    assert [h.example_id for h in nearest(matrix, same[None], 9)[0]] == ["a", "b", "c", "d"]
-    assert nearest(matrix, same[None], 0) == [[]]
-    with pytest.raises(ValueError):
-        nearest(matrix, same[None], -1)
-
-
 def test_vector_bytes_are_little_endian_float32_and_reject_bad_vectors():
     v = np.arange(384, dtype=np.float32)
     assert vector_bytes(v) == v.astype("<f4").tobytes() and len(vector_bytes(v)) == 1536
@@ -65,26 +54,26 @@ def test_transient_errors_are_lost_connections_and_rolled_back_transactions_only
     assert not is_transient(ValueError("x"))
 
 
-def test_local_search_is_preferred_only_when_round_trips_outweigh_the_matrix_transfer():
-    assert not prefers_local(1, 10_000)
-    assert prefers_local(1_000, 10_000)
-    assert not prefers_local(100, 1_000_000)
-
-
 # -- live MariaDB --------------------------------------------------------------------------------------------------
 
 @pytest.mark.mariadb
-def test_client_side_search_matches_duckdb_on_the_same_data(mariadb_url, tmp_path):
+def test_the_example_matrix_matches_duckdb_bit_for_bit_on_the_same_data(mariadb_url, tmp_path):
     data = rows(400, seed=1)
-    queries = np.random.default_rng(2).standard_normal((6, 384)).astype(np.float32)
-    with MySQLStore.from_url(mariadb_url) as store, EmbeddedStore(tmp_path / "p.duckdb") as reference:
-        store.upsert_examples(data)
-        reference.upsert_examples(data)
-        expected = reference.search(queries, 7)
-        for got in (store.search(queries, 7), store.search_local(queries, 7), store.search_batch(queries, 7)):
-            assert [[h.example_id for h in q] for q in got] == [[h.example_id for h in q] for q in expected]
-            for g, e in zip(got, expected):
-                assert [h.distance for h in g] == pytest.approx([h.distance for h in e], abs=1e-5)
+    with MySQLStore.from_url(mariadb_url, batch_rows=64) as store, EmbeddedStore(tmp_path / "p.duckdb") as reference:
+        assert store.upsert_examples(data) == reference.upsert_examples(data) == UpsertCounts(new=400)
+        got, expected = store.examples(), reference.examples()
+        assert (got.ids, got.pattern_ids, got.origins) == (expected.ids, expected.pattern_ids, expected.origins)
+        assert np.array_equal(got.vectors, expected.vectors)
+
+
+@pytest.mark.mariadb
+def test_a_read_only_open_creates_nothing(mariadb_url):
+    with MySQLStore.from_url(mariadb_url, read_only=True) as store:
+        with pytest.raises(pymysql.ProgrammingError) as info:
+            store.examples()
+        assert info.value.args[0] == 1146  # no such table: the open ran no CREATE TABLE
+    assert admin(mariadb_url, "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()") \
+        == [(0,)]
 
 
 @pytest.mark.mariadb
@@ -105,6 +94,15 @@ def test_progress_is_reported_per_committed_batch(mariadb_url):
         assert calls == [(2, 5), (4, 5), (5, 5)]
         assert s.upsert_examples(rows(5)) == UpsertCounts(unchanged=5)
         assert calls == [(2, 5), (4, 5), (5, 5)]  # nothing to write, nothing reported
+
+
+def test_the_embedded_store_reports_progress_once_per_commit(tmp_path):
+    calls: list[tuple[int, int]] = []
+    with EmbeddedStore(tmp_path / "p.duckdb", progress=lambda done, total: calls.append((done, total))) as s:
+        assert s.upsert_examples(rows(5)) == UpsertCounts(new=5)
+        assert s.upsert_examples(rows(5)) == UpsertCounts(unchanged=5)
+        s.upsert_patterns([PatternRow("a", "h", "docker", "t", {}, {}, np.ones(384, dtype=np.float32), 0.5)])
+    assert calls == [(5, 5), (1, 1)]
 
 
 @pytest.mark.mariadb
@@ -137,12 +135,12 @@ def test_a_connection_killed_by_the_server_is_reopened_and_the_call_retried(mari
 
 @pytest.mark.mariadb
 def test_a_wrong_password_fails_at_once_without_retries_or_leaking_it(mariadb, mariadb_url, caplog):
-    admin(mariadb_url, "CREATE USER IF NOT EXISTS 'app'@'127.0.0.1' IDENTIFIED BY 'Right-pw-1'")
-    admin(mariadb_url, "GRANT ALL ON *.* TO 'app'@'127.0.0.1'")
-    base = f"mysql://app:{{}}@127.0.0.1:{mariadb.port}/{mariadb_url.split('/')[-1]}"
+    admin(mariadb_url, "CREATE USER IF NOT EXISTS 'pwcheck'@'127.0.0.1' IDENTIFIED BY 'Right-pw-1'")
+    admin(mariadb_url, "GRANT ALL ON *.* TO 'pwcheck'@'127.0.0.1'")
+    base = f"mysql://pwcheck:{{}}@127.0.0.1:{mariadb.port}/{mariadb_url.split('/')[-1]}"
     with MySQLStore.from_url(base.format("Right-pw-1")) as store:
         assert "Right-pw-1" not in store.url and "Right-pw-1" not in repr(store)
-        assert store.url.startswith("mysql://app:***@127.0.0.1:")
+        assert store.url.startswith("mysql://pwcheck:***@127.0.0.1:")
     with caplog.at_level(logging.DEBUG, logger="autodevops.store"), pytest.raises(pymysql.OperationalError) as info:
         MySQLStore.from_url(base.format("Wrong-pw-2"))
     assert info.value.args[0] == 1045

@@ -8,7 +8,8 @@ import pymysql
 import pytest
 
 from autodevops.store.base import ExampleRow, UpsertCounts
-from autodevops.store.mysql import ConnectionSettings, MySQLStore
+from autodevops.store.connection import ConnectionSettings
+from autodevops.store.mysql import MySQLStore
 
 pytestmark = pytest.mark.mariadb
 

@@ -6,16 +6,18 @@ import os
 import numpy as np
 import pytest
 
-from autodevops.store import mysql
-from autodevops.store.base import vector_text
-from autodevops.store.mysql import MYSQL, TIDB, ConnectionSettings, MySQLStore, dialect_of
+from autodevops.store import dialect
+from autodevops.store.base import ExampleRow, vector_text
+from autodevops.store.connection import ConnectionSettings
+from autodevops.store.dialect import MYSQL, TIDB, dialect_of
+from autodevops.store.mysql import MySQLStore
 
 SECRET = "s3cr:et@pw"
 SECRET_URL = "tidb://abc.root:s3cr%3Aet%40pw@gateway01.eu-central-1.prod.aws.tidbcloud.com:4000/test"
 
 
 def test_tidb_tables_use_a_384_d_vector_column_that_is_never_a_key():
-    patterns, examples, feedback = mysql.tidb_ddl()
+    patterns, examples, feedback = dialect.tidb_ddl()
     assert " embedding VECTOR(384) NOT NULL," in patterns
     assert " embedding VECTOR(384) NOT NULL," in examples
     assert "VECTOR" not in feedback
@@ -27,30 +29,14 @@ def test_tidb_tables_use_a_384_d_vector_column_that_is_never_a_key():
 
 
 def test_mysql_tables_store_vectors_as_float32_bytes():
-    assert all("VECTOR" not in s for s in mysql.mysql_ddl())
-    assert sum(" embedding VARBINARY(1536) NOT NULL," in s for s in mysql.mysql_ddl()) == 2
-
-
-def test_tidb_vector_index_and_maintenance_statements():
-    assert mysql.TIDB_TIFLASH_SQL == "ALTER TABLE pattern_examples SET TIFLASH REPLICA 1"
-    assert mysql.TIDB_VECTOR_INDEX_SQL == (
-        "CREATE VECTOR INDEX IF NOT EXISTS idx_examples_embedding"
-        " ON pattern_examples ((VEC_COSINE_DISTANCE(embedding))) USING HNSW")
-    assert mysql.TIDB_COMPACT_SQL == "ALTER TABLE pattern_examples COMPACT"
-
-
-def test_tidb_search_is_the_index_friendly_order_by_limit_form():
-    sql = mysql.TIDB_SEARCH_SQL
-    assert sql == ("SELECT id, pattern_id, VEC_COSINE_DISTANCE(embedding, %s) AS distance"
-                   " FROM pattern_examples ORDER BY VEC_COSINE_DISTANCE(embedding, %s) LIMIT %s")
-    assert "WHERE" not in sql and "DESC" not in sql
-    assert ", embedding" not in sql.split(" FROM ")[0]  # the vector column itself is never fetched
+    assert all("VECTOR" not in s for s in dialect.mysql_ddl())
+    assert sum(" embedding VARBINARY(1536) NOT NULL," in s for s in dialect.mysql_ddl()) == 2
 
 
 def test_upserts_are_single_statement_on_duplicate_key_updates_that_keep_learned_state():
-    for sql in (mysql.PATTERN_UPSERT_SQL, mysql.EXAMPLE_UPSERT_SQL):
+    for sql in (dialect.PATTERN_UPSERT_SQL, dialect.EXAMPLE_UPSERT_SQL):
         assert sql.startswith("INSERT INTO ") and " ON DUPLICATE KEY UPDATE " in sql
-    updated = mysql.PATTERN_UPSERT_SQL.split(" ON DUPLICATE KEY UPDATE ")[1]
+    updated = dialect.PATTERN_UPSERT_SQL.split(" ON DUPLICATE KEY UPDATE ")[1]
     assert "success_rate" not in updated and "usage_count" not in updated
 
 
@@ -132,14 +118,16 @@ def test_tidb_live_store_uses_the_vector_column(tidb_store):
 
 
 @pytest.mark.tidb
-def test_tidb_live_sql_search_agrees_with_local_exact_search(tidb_store):
-    from autodevops.store.base import ExampleRow
-
+def test_tidb_live_examples_round_trip_through_vector_text(tidb_store):
     vectors = np.random.default_rng(3).standard_normal((300, 384)).astype(np.float32)
     tidb_store.upsert_examples([ExampleRow(f"e{i:03d}", f"h{i}", f"p{i % 7}", "docker", "s", "t", "enc", v)
                                 for i, v in enumerate(vectors)])
-    queries = vectors[:5] + 0.01
-    remote, local = tidb_store.search(queries, 5), tidb_store.search_local(queries, 5)
-    assert [[h.example_id for h in hits] for hits in remote] == [[h.example_id for h in hits] for hits in local]
-    for r, l in zip(remote, local):
-        assert [h.distance for h in r] == pytest.approx([h.distance for h in l], abs=1e-5)
+    matrix = tidb_store.examples()
+    assert matrix.ids == [f"e{i:03d}" for i in range(300)]
+    assert np.allclose(matrix.vectors, vectors, rtol=1e-6, atol=0)
+
+
+@pytest.mark.tidb
+def test_tidb_read_only_open_creates_no_table(tidb_url):
+    with MySQLStore.from_url(tidb_url, read_only=True) as store:
+        assert store._query("SHOW TABLES") == []
