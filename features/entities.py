@@ -89,7 +89,8 @@ _RULES: list[str] = [
     rf"\bbind\(\) to (?P<host>{_ADDR}):(?P<port>\d{{1,5}}) failed",
     rf"\b(?:to|on|at|from|reach|connecting to) (?P<host>{_ADDR}):(?P<port>\d{{2,5}})\b",
     r":(?P<port>\d{2,5})->",
-    r"\bport[: ]+['\"]?(?P<port>\d{2,5})\b",
+    # A server announcing its own port ("Tomcat initialized with port 8080") names no port the fix is about.
+    r"(?<!with )(?<!started on )(?<!listening on )(?<!running on )(?<!serving on )\bport[: ]+['\"]?(?P<port>\d{2,5})\b",
     r"\bdatabase [\"'](?P<database>[\w.$-]+)[\"']",
     r"\bunknown database '(?P<database>[\w.$-]+)'",
     r"\b(?:dbname|database|db)=(?P<database>[\w.$-]+)",
