@@ -22,6 +22,7 @@ def served(tmp_path: Path) -> list[dict]:
 
     settings = Settings.from_env()  # its tracking DB lives in the test's home
     mlflow.set_tracking_uri(settings.mlflow_tracking_uri)
+    mlflow.set_experiment("serving")  # the active experiment is process-global: an earlier test's id is not in this DB
     with mlflow.start_run(), open_store(settings, read_only=True) as store:
         info = log_analyzer(store, settings, None, tmp_path)
     model = mlflow.pyfunc.load_model(info.model_uri)
