@@ -1,12 +1,10 @@
 """`tune` and `benchmark` on a tiny corpus against a temporary MLflow tracking database."""
 import json
-from collections import defaultdict
 
 import pandas as pd
 import pytest
 
 from autodevops.analyzer import Analyzer
-from autodevops.corpus import load_corpus
 from autodevops.settings import Settings
 
 PATTERNS = ["docker.port_already_allocated", "database.auth_failed", "kubernetes.oom_killed",
@@ -14,18 +12,8 @@ PATTERNS = ["docker.port_already_allocated", "database.auth_failed", "kubernetes
 TRIALS = 8
 
 
-def subset(split: str, per_label: int) -> list[dict]:
-    taken = defaultdict(int)
-    rows = []
-    for r in load_corpus(split):
-        if r.pattern_id in PATTERNS and taken[r.pattern_id] < per_label:
-            taken[r.pattern_id] += 1
-            rows.append({"id": r.id, "log": r.log, "pattern_id": r.pattern_id})
-    return rows
-
-
 @pytest.fixture(scope="module")
-def tuned(tmp_path_factory, encoder_dir):
+def tuned(tiny_home):
     """Ingest a tiny corpus, then tune and benchmark it, in a private home and tracking DB."""
     import os
 
@@ -33,13 +21,7 @@ def tuned(tmp_path_factory, encoder_dir):
     from autodevops.flows.ingest import ingest
     from autodevops.flows.tune import tune
 
-    root = tmp_path_factory.mktemp("tune")
-    home = root / "home"
-    home.mkdir()
-    (home / "encoder").symlink_to(encoder_dir, target_is_directory=True)
-    train, heldout = root / "train.jsonl", root / "heldout.jsonl"
-    train.write_text("".join(json.dumps(r) + "\n" for r in subset("train", 12)))
-    heldout.write_text("".join(json.dumps(r) + "\n" for r in subset("heldout", 5)))
+    root, home, train, heldout = tiny_home("tune", PATTERNS)
     with pytest.MonkeyPatch.context() as env:
         env.setenv("AUTODEVOPS_HOME", str(home))
         env.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{root / 'mlflow.db'}")
@@ -53,7 +35,7 @@ def tuned(tmp_path_factory, encoder_dir):
         mislabelled = root / "mislabelled.jsonl"
         mislabelled.write_text("".join(json.dumps({**r, "pattern_id": PATTERNS[(PATTERNS.index(r["pattern_id"]) + 1)
                                                                                  % len(PATTERNS)]}) + "\n"
-                                       for r in subset("train", 12)))
+                                       for r in map(json.loads, train.read_text().splitlines())))
         worse = tune(trials=2, folds=3, train_paths=[str(mislabelled)], heldout_paths=[str(heldout)])
         yield {"summary": summary, "before": before, "after": after, "report": report, "root": root,
                "uri": os.environ["MLFLOW_TRACKING_URI"], "home": home, "worse": worse,
