@@ -167,15 +167,23 @@ class FailureExtractor:
         adjusted = ranking.astype(np.float64).copy()
         chosen: set[int] = set()
         seen: set[str] = set()
+        open_ = set(candidates)
         while len(chosen) < budget:
-            open_ = [i for i in candidates if i not in chosen and normalize_line(region[i].strip()) not in seen]
-            if not open_:
+            open_ -= chosen
+            # The best open line whose template is not shown yet; a template is computed only when its line
+            # comes up, and a line whose template was shown never comes back (``seen`` only grows).
+            while open_:
+                i = max(open_, key=lambda j: (adjusted[j], -j))
+                template = normalize_line(region[i].strip())
+                if template not in seen:
+                    break
+                open_.discard(i)
+            else:
                 break
-            i = max(open_, key=lambda j: (adjusted[j], -j))
             if learned and len(chosen) >= MIN_FORCED and ranking[i] <= FORCED_FLOOR:
                 break
             chosen.add(i)
-            seen.add(normalize_line(region[i].strip()))
+            seen.add(template)
             if len(region) >= DIVERSE_REGION:
                 adjusted[max(0, i - NEIGHBOURHOOD): i + NEIGHBOURHOOD + 1] -= NEIGHBOUR_PENALTY
             nxt = i + 1

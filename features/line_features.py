@@ -59,24 +59,30 @@ def hashed_tokens(line: str) -> tuple[tuple[int, ...], float]:
 
 
 @lru_cache(maxsize=200_000)
-def _kind(line: str) -> tuple[bool, bool, bool, bool, bool, bool, bool, float]:
+def _kind(line: str) -> tuple[bool, bool, bool, bool, bool, bool, bool, bool, float]:
     line = line[:MAX_CHARS]
     stripped = line.strip()
-    return (bool(WARNING.search(line)), bool(FRAME.search(line)), bool(ECHO.match(stripped)), len(stripped) < 3,
-            line[:1].isspace(), bool(_LOCATION.search(line)), bool(_VERDICT.search(line)),
+    return (bool(_ZERO.search(line)), bool(WARNING.search(line)), bool(FRAME.search(line)), bool(ECHO.match(stripped)),
+            len(stripped) < 3, line[:1].isspace(), bool(_LOCATION.search(line)), bool(_VERDICT.search(line)),
             float(np.log1p(len(stripped))))
 
 
 def dense_features(lines: Sequence[str]) -> np.ndarray:
     """(n, len(DENSE_NAMES)) features of the lines of one region; the last line is next to the wrapper."""
     n = len(lines)
-    errors = [min(error_count(line), 3) for line in lines]
     out = np.zeros((n, len(DENSE_NAMES)), dtype=np.float32)
-    for i, line in enumerate(lines):
-        k = n - 1 - i
-        warning, frame, echo, blank, indented, location, verdict, length = _kind(line)
-        out[i] = (np.log1p(k), k < 3, k < 10, k < 30, k < 100, errors[i], errors[i] > 0,
-                  bool(_ZERO.search(line)), warning, frame, echo, blank,
-                  errors[i - 1] if i else 0, errors[i + 1] if i + 1 < n else 0,
-                  indented, location, verdict, length, i / max(n - 1, 1))
+    if not n:
+        return out
+    errors = np.array([min(error_count(line), 3) for line in lines], dtype=np.float32)
+    k = np.arange(n - 1, -1, -1, dtype=np.float64)  # lines to the wrapper
+    out[:, 0] = np.log1p(k)
+    out[:, 1:5] = k[:, None] < np.array([3, 10, 30, 100])
+    out[:, 5] = errors
+    out[:, 6] = errors > 0
+    kinds = np.array([_kind(line) for line in lines], dtype=np.float32)
+    out[:, 7:12] = kinds[:, :5]  # zero_summary, warning, frame, echo, blank
+    out[1:, 12] = errors[:-1]
+    out[:-1, 13] = errors[1:]
+    out[:, 14:18] = kinds[:, 5:]  # indented, location, verdict, length
+    out[:, 18] = np.arange(n) / max(n - 1, 1)
     return out

@@ -29,10 +29,12 @@ class LineWeights:
         if not len(lines):
             return np.zeros(0, dtype=np.float32)
         scores = dense_features(lines) @ self.dense + self.intercept
-        for i, line in enumerate(lines):
-            buckets, weight = hashed_tokens(line)
-            if buckets:
-                scores[i] += weight * float(self.hashed[list(buckets)].sum())
+        tokens = [hashed_tokens(line) for line in lines]
+        rows = np.repeat(np.arange(len(lines)), [len(buckets) for buckets, _ in tokens])
+        if len(rows):
+            buckets = np.fromiter((b for bs, _ in tokens for b in bs), dtype=np.int64, count=len(rows))
+            weights = np.array([weight for _, weight in tokens], dtype=np.float32)
+            scores += weights * np.bincount(rows, weights=self.hashed[buckets], minlength=len(lines)).astype(np.float32)
         return scores
 
     def to_dict(self) -> dict:
