@@ -50,6 +50,19 @@ def _size(name: str, default: int) -> int:
     return int(match[1]) * 1024 ** " kmg".index(match[2].lower() or " ")
 
 
+class _InHome:
+    """A read-only attribute of ``Settings``: the path of one file or folder in its ``home``."""
+
+    def __init__(self, name: str, doc: str | None = None):
+        self.name = name
+        self.__doc__ = doc or f"``home / {name!r}``."
+
+    def __get__(self, settings: Settings | None, owner: type | None = None) -> Path:
+        if settings is None:  # looked up on the class: the attribute itself, as a property would be
+            return self  # type: ignore[return-value]
+        return settings.home / self.name
+
+
 @dataclass(frozen=True)
 class Settings:
     """Where state lives and which services are configured (see CONTRACT.md, "Where state lives")."""
@@ -78,31 +91,15 @@ class Settings:
             limits=InputLimits.from_env(),
         )
 
-    @property
-    def embedded_store_path(self) -> Path:
-        return self.home / "patterns.duckdb"
-
-    @property
-    def embedding_cache_path(self) -> Path:
-        return self.home / "embeddings.sqlite"
-
-    @property
-    def encoder_dir(self) -> Path:
-        return self.home / "encoder"
-
-    @property
-    def tuned_config_path(self) -> Path:
-        return self.home / "tuned.json"
-
-    @property
-    def line_scorer_path(self) -> Path:
-        """The line scorer that ``tune --real`` fitted on the team's real logs (the shipped one until then)."""
-        return self.home / "line_scorer.json"
-
-    @property
-    def journal_path(self) -> Path:
-        """The analysis journal: every analysis the CLI and the server made (what teaching reads back)."""
-        return self.home / "analyses.sqlite"
+    # The files and folders of the state home.
+    embedded_store_path = _InHome("patterns.duckdb")
+    embedding_cache_path = _InHome("embeddings.sqlite")
+    encoder_dir = _InHome("encoder")
+    tuned_config_path = _InHome("tuned.json")
+    line_scorer_path = _InHome("line_scorer.json", "The line scorer that ``tune --real`` fitted on the team's real "
+                                                   "logs (the shipped one until then).")
+    journal_path = _InHome("analyses.sqlite", "The analysis journal: every analysis the CLI and the server made "
+                                              "(what teaching reads back).")
 
     def ensure_home(self) -> Path:
         """Create the state folder (only when a command actually writes state)."""

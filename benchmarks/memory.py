@@ -2,7 +2,8 @@
 
     python benchmarks/memory.py [--workdir /tmp/autodevops-memory] [--records ../shared/realworld/logchunks-dev.jsonl.gz]
 
-Generates, in the work folder (never committed):
+Generates, in the work folder (never committed), the inputs of ``tests/test_reliability_memory.py`` (its
+``write_log``):
 - a .zip whose one member unpacks to 1 GiB of build noise with a port clash on its last lines;
 - a single 300 MB plain log with the same failure at its end;
 and, when given, gunzips the real-log set to a ``--records`` file. Each input runs in a fresh
@@ -23,37 +24,20 @@ import time
 import zipfile
 from pathlib import Path
 
-GIB = 1024 ** 3
-NOISE = "".join(
-    f"2024-03-05T10:{i // 60 % 60:02d}:{i % 60:02d}.123Z INFO  [worker-{i % 7}] Downloading layer {i * 7919:08x} "
-    f"({i % 97}.{i % 10} MB) from registry.example.com/app/base\n" for i in range(120))
-FAILURE = ("Step 7/9 : RUN docker run -p 5432:5432 postgres\n"
-           "docker: Error response from daemon: driver failed programming external connectivity on endpoint db: "
-           "Bind for 0.0.0.0:5432 failed: port is already allocated.\n"
-           "ERROR: Job failed: exit code 125\n")
-
-
-def write_noise(handle, size: int) -> None:
-    """``size`` bytes of repeated build noise then the failure (the block repeats: it compresses ~1000:1)."""
-    block = (NOISE * (1 + (1 << 20) // len(NOISE))).encode()
-    written = 0
-    while written + len(block) < size - len(FAILURE):
-        handle.write(block)
-        written += len(block)
-    handle.write(b"x" * (size - len(FAILURE) - written - 1) + b"\n")
-    handle.write(FAILURE.encode())
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from test_reliability_memory import GIB, write_log  # noqa: E402  (the memory test's inputs, reused, not copied)
 
 
 def make_zip(path: Path, size: int = GIB) -> Path:
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         with archive.open("build/huge.log", "w", force_zip64=True) as member:
-            write_noise(member, size)
+            write_log(member, size)
     return path
 
 
 def make_log(path: Path, size: int = 300 * 10 ** 6) -> Path:
     with open(path, "wb") as handle:
-        write_noise(handle, size)
+        write_log(handle, size)
     return path
 
 

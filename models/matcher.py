@@ -43,24 +43,23 @@ class Decision:
         return self.pattern_id is None
 
 
+@dataclass(eq=False)  # an estimator: compared by identity, like any scikit-learn one
 class PatternMatcher:
     """Scores every pattern for each log and returns one, or abstains (scikit-learn estimator contract).
 
-    ``fit(X, y)`` takes example vectors (n, 384) and their pattern ids (``unknown`` allowed).
+    The constructor only stores its parameters (the defaults are ``SEED_PARAMS``); ``fit(X, y)`` takes example
+    vectors (n, 384) and their pattern ids (``unknown`` allowed).
     """
 
-    def __init__(self, w_similarity: float = 0.4, w_keyword: float = 0.35, w_history: float = 0.25,
-                 max_distance: float = 0.3, k: int = 3, min_score: float = 0.0, root_cause_margin: float = 0.05,
-                 history: Mapping[str, float] | None = None, symptoms: frozenset[str] = frozenset()):
-        self.w_similarity = w_similarity
-        self.w_keyword = w_keyword
-        self.w_history = w_history
-        self.max_distance = max_distance
-        self.k = k
-        self.min_score = min_score
-        self.root_cause_margin = root_cause_margin
-        self.history = history
-        self.symptoms = symptoms
+    w_similarity: float = 0.4
+    w_keyword: float = 0.35
+    w_history: float = 0.25
+    max_distance: float = 0.3
+    k: int = 3
+    min_score: float = 0.0
+    root_cause_margin: float = 0.05
+    history: Mapping[str, float] | None = None
+    symptoms: frozenset[str] = frozenset()
 
     def get_params(self, deep: bool = True) -> dict:
         return {name: getattr(self, name) for name in (*SEED_PARAMS, "history", "symptoms")}

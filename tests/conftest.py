@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -114,6 +115,20 @@ def ingested_home(tmp_path_factory, encoder_dir) -> Path:
         ingest()
         tune(trials=60, register_model=False)
     return path
+
+
+@pytest.fixture
+def cli_home(ingested_home, tmp_path, monkeypatch) -> Path:
+    """A writable copy of the ingested home, set as AUTODEVOPS_HOME (the CLI writes its journal and caches there)."""
+    home = tmp_path / "home"
+    home.mkdir()
+    for item in ingested_home.iterdir():
+        if item.name == "encoder":
+            (home / "encoder").symlink_to(item.resolve(), target_is_directory=True)
+        elif item.is_file():
+            shutil.copy2(item, home / item.name)
+    monkeypatch.setenv("AUTODEVOPS_HOME", str(home))
+    return home
 
 
 @pytest.fixture(scope="session")

@@ -33,26 +33,13 @@ PEAK_RSS = ("import resource, subprocess, sys\n"
 
 
 def write_log(handle, size: int) -> None:
-    """``size`` bytes: repeated build noise, then the failure on the last lines."""
+    """``size`` bytes: repeated build noise, then the failure on the last lines (benchmarks/memory.py uses it too)."""
     block = (NOISE * (1 + (1 << 20) // len(NOISE))).encode()
     written = 0
     while written + len(block) < size - len(FAILURE):
         handle.write(block)
         written += len(block)
     handle.write(b"#" * (size - len(FAILURE) - written - 1) + b"\n" + FAILURE.encode())
-
-
-@pytest.fixture
-def cli_home(ingested_home, tmp_path) -> Path:
-    """A writable copy of the ingested home (the CLI writes its journal and embedding cache there)."""
-    home = tmp_path / "home"
-    home.mkdir()
-    for item in ingested_home.iterdir():
-        if item.name == "encoder":
-            (home / "encoder").symlink_to(item.resolve(), target_is_directory=True)
-        elif item.is_file():
-            shutil.copy2(item, home / item.name)
-    return home
 
 
 def analyze(home: Path, *args: str) -> tuple[list[dict], int, int, str]:

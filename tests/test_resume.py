@@ -4,27 +4,12 @@ from __future__ import annotations
 
 import io
 import json
-import shutil
 import tarfile
 from pathlib import Path
 
 import pytest
 
 from autodevops.cli import main
-
-
-@pytest.fixture
-def cli_home(ingested_home, tmp_path, monkeypatch) -> Path:
-    """A writable copy of the ingested home (analyze writes its journal and embedding cache there)."""
-    home = tmp_path / "home"
-    home.mkdir()
-    for item in ingested_home.iterdir():
-        if item.name == "encoder":
-            (home / "encoder").symlink_to(item.resolve(), target_is_directory=True)
-        elif item.is_file():
-            shutil.copy2(item, home / item.name)
-    monkeypatch.setenv("AUTODEVOPS_HOME", str(home))
-    return home
 
 
 @pytest.fixture

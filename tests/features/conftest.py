@@ -81,7 +81,8 @@ shell: /usr/bin/bash -e {0}
 > jest --ci
 """
 
-GITHUB_FAILED = github_raw(GITHUB_SETUP + """\
+# Both jobs' test suites log a refused connection on purpose before the cart tests run.
+_GITHUB_TESTS_HEAD = GITHUB_SETUP + """\
 
 PASS src/api/client.test.ts (4.1 s)
   ● Console
@@ -90,6 +91,9 @@ PASS src/api/client.test.ts (4.1 s)
       Error: connect ECONNREFUSED 127.0.0.1:6379 (the retry test stops the fake server on purpose)
 
 PASS src/lib/format.test.ts
+"""
+
+GITHUB_FAILED = github_raw(_GITHUB_TESTS_HEAD + """\
 FAIL src/cart/cart.test.ts
   ● Cart › applies a percentage discount
 
@@ -118,15 +122,7 @@ git version 2.44.0
 Temporarily overriding HOME='/home/runner/work/_temp/5d1f' before making global git config changes
 Cleaning up orphan processes""")
 
-GITHUB_PASSED = github_raw(GITHUB_SETUP + """\
-
-PASS src/api/client.test.ts (4.1 s)
-  ● Console
-
-    console.error
-      Error: connect ECONNREFUSED 127.0.0.1:6379 (the retry test stops the fake server on purpose)
-
-PASS src/lib/format.test.ts
+GITHUB_PASSED = github_raw(_GITHUB_TESTS_HEAD + """\
 PASS src/cart/cart.test.ts
   ✓ retries when the connection is refused (12 ms)
   ✓ fails fast on an invalid coupon (3 ms)
@@ -414,6 +410,17 @@ Commit message: "fix: handle ECONNREFUSED on startup"
 [INFO] -------------------------------------------------------
 """
 
+# The last stage closes, then the blocks around every stage: the ``withEnv`` and the ``node``.
+_JENKINS_END = """\
+[Pipeline] }
+[Pipeline] // stage
+[Pipeline] }
+[Pipeline] // withEnv
+[Pipeline] }
+[Pipeline] // node
+[Pipeline] End of Pipeline
+"""
+
 JENKINS_FAILED = _JENKINS_HEAD + """\
 [INFO] Running com.acme.ledger.RetryPolicyTest
 [INFO] Tests run: 3, Failures: 0, Errors: 0, Skipped: 0, Time elapsed: 0.21 s - in com.acme.ledger.RetryPolicyTest
@@ -448,13 +455,7 @@ Stage "Deploy" skipped due to earlier failure(s)
 [Pipeline] junit
 Recording test results
 [Checks API] No suitable checks publisher found.
-[Pipeline] }
-[Pipeline] // stage
-[Pipeline] }
-[Pipeline] // withEnv
-[Pipeline] }
-[Pipeline] // node
-[Pipeline] End of Pipeline
+""" + _JENKINS_END + """\
 ERROR: script returned exit code 1
 Finished: FAILURE"""
 
@@ -478,14 +479,7 @@ JENKINS_PASSED = _JENKINS_HEAD + """\
 + kubectl apply -f k8s/
 Warning: unknown field "spec.template.spec.containers[0].resource"
 deployment.apps/ledger configured
-[Pipeline] }
-[Pipeline] // stage
-[Pipeline] }
-[Pipeline] // withEnv
-[Pipeline] }
-[Pipeline] // node
-[Pipeline] End of Pipeline
-Finished: SUCCESS"""
+""" + _JENKINS_END + "Finished: SUCCESS"
 
 _MAKE_HEAD = """\
 $ ./configure --prefix=/usr

@@ -51,22 +51,29 @@ def with_database(url: str, database: str) -> str:
     return urlunsplit(parts._replace(path=f"/{database}"))
 
 
-def _admin(url: str, sql: str) -> None:
+def _query(url: str, sql: str) -> list[tuple]:
     conn = pymysql.connect(**ConnectionSettings.from_url(url).pymysql_kwargs())
     try:
         with conn.cursor() as cur:
             cur.execute(sql)
+            return list(cur.fetchall())
     finally:
         conn.close()
 
 
+@pytest.fixture(scope="session")
+def query() -> Callable[[str, str], list[tuple]]:
+    """``query(url, sql)``: the rows of one statement run over a connection of its own (never the store's)."""
+    return _query
+
+
 def _fresh_database(server_url: str) -> Iterator[str]:
     database = f"autodevops_test_{uuid.uuid4().hex[:12]}"
-    _admin(server_url, f"CREATE DATABASE {database}")
+    _query(server_url, f"CREATE DATABASE {database}")
     try:
         yield with_database(server_url, database)
     finally:
-        _admin(server_url, f"DROP DATABASE IF EXISTS {database}")
+        _query(server_url, f"DROP DATABASE IF EXISTS {database}")
 
 
 @pytest.fixture

@@ -7,11 +7,9 @@ import json
 import socket
 import threading
 
-import pymysql
 import pytest
 
 from autodevops.cli import main
-from autodevops.store.connection import ConnectionSettings
 
 pytestmark = pytest.mark.mariadb
 
@@ -97,30 +95,20 @@ def proxy(mariadb, mariadb_url):
     proxy.close()
 
 
-def rows(url: str, sql: str) -> list[tuple]:
-    conn = pymysql.connect(**ConnectionSettings.from_url(url).pymysql_kwargs())
-    try:
-        with conn.cursor() as cur:
-            cur.execute(sql)
-            return list(cur.fetchall())
-    finally:
-        conn.close()
-
-
 def one_line_error(capsys) -> str:
     err = capsys.readouterr().err.strip().splitlines()
     assert err and err[-1].startswith("autodevops: error: ")
     return err[-1]
 
 
-def test_store_lost_mid_ingest_then_a_rerun_loads_every_row_once(home, proxy, mariadb_url, capsys):
+def test_store_lost_mid_ingest_then_a_rerun_loads_every_row_once(home, proxy, mariadb_url, query, capsys):
     database = mariadb_url.split("/")[-1].split("?")[0]
     url = proxy.url(database)
     proxy.cut_after(1_500_000)  # the patterns and a batch or two of examples get through, then the server is gone
     assert main(["ingest", "--store", url]) == 1
     line = one_line_error(capsys)
     assert "OperationalError" in line
-    committed = rows(mariadb_url, "SELECT COUNT(*) FROM pattern_examples")[0][0]
+    committed = query(mariadb_url, "SELECT COUNT(*) FROM pattern_examples")[0][0]
 
     proxy.heal()
     assert main(["ingest", "--store", url]) == 0
@@ -128,7 +116,7 @@ def test_store_lost_mid_ingest_then_a_rerun_loads_every_row_once(home, proxy, ma
     examples = summary["examples"]
     assert examples["new"] + examples["unchanged"] + examples["updated"] == summary["records"]
     assert (examples["new"], examples["unchanged"]) == (summary["records"] - committed, committed)
-    ids = [r[0] for r in rows(mariadb_url, "SELECT id FROM pattern_examples")]
+    ids = [r[0] for r in query(mariadb_url, "SELECT id FROM pattern_examples")]
     assert len(ids) == len(set(ids)) == summary["records"]
 
     assert main(["ingest", "--store", url]) == 0  # idempotent: a third run adds nothing

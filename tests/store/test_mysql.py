@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import logging
 import threading
+from typing import Callable
 
 import numpy as np
 import pymysql
 import pytest
 
 from autodevops.store.base import ExampleRow, PatternRow, UpsertCounts, next_success_rate
-from autodevops.store.connection import ConnectionSettings, is_transient
+from autodevops.store.connection import is_transient
 from autodevops.store.dialect import vector_bytes
 from autodevops.store.embedded import EmbeddedStore
 from autodevops.store.mysql import MySQLStore
@@ -20,18 +21,10 @@ def rows(n: int, seed: int = 0) -> list[ExampleRow]:
     return [ExampleRow(f"e{i:04d}", f"h{i}", f"p{i % 5}", "docker", "s", "t", "enc", v) for i, v in enumerate(vectors)]
 
 
-def admin(url: str, sql: str) -> list[tuple]:
-    conn = pymysql.connect(**ConnectionSettings.from_url(url).pymysql_kwargs())
-    try:
-        with conn.cursor() as cur:
-            cur.execute(sql)
-            return list(cur.fetchall())
-    finally:
-        conn.close()
-
-
-def connections_opened(url: str) -> int:
-    return int(admin(url, "SHOW GLOBAL STATUS LIKE 'Connections'")[0][1])
+@pytest.fixture
+def connections_opened(query, mariadb_url) -> Callable[[], int]:
+    """How many connections the server has accepted so far (asking opens one more)."""
+    return lambda: int(query(mariadb_url, "SHOW GLOBAL STATUS LIKE 'Connections'")[0][1])
 
 
 # -- pure ----------------------------------------------------------------------------------------------------------
@@ -67,12 +60,12 @@ def test_the_example_matrix_matches_duckdb_bit_for_bit_on_the_same_data(mariadb_
 
 
 @pytest.mark.mariadb
-def test_a_read_only_open_creates_nothing(mariadb_url):
+def test_a_read_only_open_creates_nothing(mariadb_url, query):
     with MySQLStore.from_url(mariadb_url, read_only=True) as store:
         with pytest.raises(pymysql.ProgrammingError) as info:
             store.examples()
         assert info.value.args[0] == 1146  # no such table: the open ran no CREATE TABLE
-    assert admin(mariadb_url, "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()") \
+    assert query(mariadb_url, "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()") \
         == [(0,)]
 
 
@@ -106,37 +99,37 @@ def test_the_embedded_store_reports_progress_once_per_commit(tmp_path):
 
 
 @pytest.mark.mariadb
-def test_connection_is_reused_within_its_lifetime_and_recycled_after(mariadb_url):
+def test_connection_is_reused_within_its_lifetime_and_recycled_after(mariadb_url, connections_opened):
     with MySQLStore.from_url(mariadb_url) as store:
         store.stats()
-        before = connections_opened(mariadb_url)
+        before = connections_opened()
         store.stats()
         store.stats()
-        assert connections_opened(mariadb_url) == before + 1  # only the probe's own connection
+        assert connections_opened() == before + 1  # only the probe's own connection
     with MySQLStore.from_url(mariadb_url, max_lifetime=0.0) as store:
-        before = connections_opened(mariadb_url)
+        before = connections_opened()
         store.examples()
         store.examples()  # each query on a fresh connection because the lifetime is zero
-        assert connections_opened(mariadb_url) == before + 2 + 1
+        assert connections_opened() == before + 2 + 1
 
 
 @pytest.mark.mariadb
-def test_a_connection_killed_by_the_server_is_reopened_and_the_call_retried(mariadb_url, caplog):
+def test_a_connection_killed_by_the_server_is_reopened_and_the_call_retried(mariadb_url, query, caplog):
     database = mariadb_url.split("/")[-1].split("?")[0]
     with MySQLStore.from_url(mariadb_url) as store:
         store.upsert_examples(rows(3))
-        for (thread_id,) in admin(mariadb_url, f"SELECT ID FROM information_schema.PROCESSLIST WHERE DB = '{database}'"
+        for (thread_id,) in query(mariadb_url, f"SELECT ID FROM information_schema.PROCESSLIST WHERE DB = '{database}'"
                                                " AND ID <> CONNECTION_ID()"):
-            admin(mariadb_url, f"KILL {thread_id}")
+            query(mariadb_url, f"KILL {thread_id}")
         with caplog.at_level(logging.WARNING, logger="autodevops.store"):
             assert store.stats()["examples"] == 3
         assert any("retry 1 of 4" in r.getMessage() for r in caplog.records)
 
 
 @pytest.mark.mariadb
-def test_a_wrong_password_fails_at_once_without_retries_or_leaking_it(mariadb, mariadb_url, caplog):
-    admin(mariadb_url, "CREATE USER IF NOT EXISTS 'pwcheck'@'127.0.0.1' IDENTIFIED BY 'Right-pw-1'")
-    admin(mariadb_url, "GRANT ALL ON *.* TO 'pwcheck'@'127.0.0.1'")
+def test_a_wrong_password_fails_at_once_without_retries_or_leaking_it(mariadb, mariadb_url, query, caplog):
+    query(mariadb_url, "CREATE USER IF NOT EXISTS 'pwcheck'@'127.0.0.1' IDENTIFIED BY 'Right-pw-1'")
+    query(mariadb_url, "GRANT ALL ON *.* TO 'pwcheck'@'127.0.0.1'")
     base = f"mysql://pwcheck:{{}}@127.0.0.1:{mariadb.port}/{mariadb_url.split('/')[-1]}"
     with MySQLStore.from_url(base.format("Right-pw-1")) as store:
         assert "Right-pw-1" not in store.url and "Right-pw-1" not in repr(store)
@@ -149,7 +142,7 @@ def test_a_wrong_password_fails_at_once_without_retries_or_leaking_it(mariadb, m
 
 
 @pytest.mark.mariadb
-def test_concurrent_feedback_is_serialised_by_the_row_lock(mariadb_url):
+def test_concurrent_feedback_is_serialised_by_the_row_lock(mariadb_url, query):
     vector = np.ones(384, dtype=np.float32)
     with MySQLStore.from_url(mariadb_url) as setup:
         setup.upsert_patterns([PatternRow("a", "h", "docker", "t", {}, {}, vector, 0.5)])
@@ -176,4 +169,4 @@ def test_concurrent_feedback_is_serialised_by_the_row_lock(mariadb_url):
         [p] = store.patterns()
         assert p.usage_count == 45
         assert p.success_rate == pytest.approx(expected, abs=1e-12)
-        assert admin(mariadb_url, "SELECT COUNT(*), MIN(success_rate_before) FROM feedback")[0] == (45, 0.5)
+        assert query(mariadb_url, "SELECT COUNT(*), MIN(success_rate_before) FROM feedback")[0] == (45, 0.5)

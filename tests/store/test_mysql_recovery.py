@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import threading
+from typing import Callable
 
 import numpy as np
 import pymysql
 import pytest
 
 from autodevops.store.base import ExampleRow, UpsertCounts
-from autodevops.store.connection import ConnectionSettings
 from autodevops.store.mysql import MySQLStore
 
 pytestmark = pytest.mark.mariadb
@@ -24,15 +24,10 @@ def corpus(n: int = ROWS) -> list[ExampleRow]:
                        vectors[i]) for i in range(n)]
 
 
-def stored_hashes(url: str) -> list[tuple[str, str]]:
+@pytest.fixture
+def stored_hashes(query, mariadb_url) -> Callable[[], list[tuple[str, str]]]:
     """What the server holds, read over a connection of its own (not through the store under test)."""
-    conn = pymysql.connect(**ConnectionSettings.from_url(url).pymysql_kwargs())
-    try:
-        with conn.cursor() as cur:
-            cur.execute("SELECT id, content_hash FROM pattern_examples ORDER BY id")
-            return list(cur.fetchall())
-    finally:
-        conn.close()
+    return lambda: query(mariadb_url, "SELECT id, content_hash FROM pattern_examples ORDER BY id")
 
 
 def load_in_background(store: MySQLStore, rows: list[ExampleRow]) -> tuple[threading.Thread, dict]:
@@ -61,42 +56,45 @@ def pause_at(rows_done: int) -> tuple[threading.Event, threading.Event, callable
     return reached, resume, progress
 
 
-def test_load_killed_midway_then_rerun_has_every_row_once(mariadb, mariadb_url):
-    rows = corpus()
+def kill_mid_load(mariadb, url: str, rows: list[ExampleRow], *, retries: int,
+                  backoff: float) -> tuple[threading.Thread, dict]:
+    """Load ``rows`` into ``url`` in the background and SIGKILL the server once ``KILL_AFTER`` of them are committed;
+    the loader then goes on (retrying as told) while the test decides whether and when the server comes back."""
     reached, resume, progress = pause_at(KILL_AFTER)
-    store = MySQLStore.from_url(mariadb_url, batch_rows=BATCH, retries=2, backoff=0.05, progress=progress)
+    store = MySQLStore.from_url(url, batch_rows=BATCH, retries=retries, backoff=backoff, progress=progress)
     thread, outcome = load_in_background(store, rows)
     assert reached.wait(60)
     mariadb.kill()
     resume.set()
+    return thread, outcome
+
+
+def test_load_killed_midway_then_rerun_has_every_row_once(mariadb, mariadb_url, stored_hashes):
+    rows = corpus()
+    thread, outcome = kill_mid_load(mariadb, mariadb_url, rows, retries=2, backoff=0.05)
     thread.join(60)
     assert isinstance(outcome.get("error"), pymysql.OperationalError)  # the server stayed down: the load gave up
     mariadb.start()
     # Every batch acknowledged before the crash is durable, nothing after it is half-written.
-    assert len(stored_hashes(mariadb_url)) == KILL_AFTER
+    assert len(stored_hashes()) == KILL_AFTER
     rerun = MySQLStore.from_url(mariadb_url, batch_rows=BATCH)
     assert rerun.upsert_examples(rows) == UpsertCounts(new=ROWS - KILL_AFTER, unchanged=KILL_AFTER)
     rerun.close()
-    assert stored_hashes(mariadb_url) == [(r.id, r.content_hash) for r in rows]
+    assert stored_hashes() == [(r.id, r.content_hash) for r in rows]
 
 
-def test_load_rides_out_a_server_restart_by_retrying_the_batch(mariadb, mariadb_url):
+def test_load_rides_out_a_server_restart_by_retrying_the_batch(mariadb, mariadb_url, stored_hashes):
     rows = corpus()
-    reached, resume, progress = pause_at(KILL_AFTER)
     # Backoff 0.2 s doubling over 6 tries waits up to 6.2 s: longer than a crash-recovery restart.
-    store = MySQLStore.from_url(mariadb_url, batch_rows=BATCH, retries=6, backoff=0.2, progress=progress)
-    thread, outcome = load_in_background(store, rows)
-    assert reached.wait(60)
-    mariadb.kill()
-    resume.set()
+    thread, outcome = kill_mid_load(mariadb, mariadb_url, rows, retries=6, backoff=0.2)
     mariadb.start()
     thread.join(60)
     assert outcome.get("error") is None
     assert outcome["counts"] == UpsertCounts(new=ROWS)
-    assert stored_hashes(mariadb_url) == [(r.id, r.content_hash) for r in rows]
+    assert stored_hashes() == [(r.id, r.content_hash) for r in rows]
 
 
-def test_load_killed_at_an_arbitrary_moment_then_rerun_has_every_row_once(mariadb, mariadb_url):
+def test_load_killed_at_an_arbitrary_moment_then_rerun_has_every_row_once(mariadb, mariadb_url, stored_hashes):
     rows = corpus()
     started = threading.Event()
     store = MySQLStore.from_url(mariadb_url, batch_rows=BATCH, retries=1,
@@ -106,9 +104,9 @@ def test_load_killed_at_an_arbitrary_moment_then_rerun_has_every_row_once(mariad
     mariadb.kill()  # most likely in the middle of a batch's INSERT or COMMIT
     thread.join(60)
     mariadb.start()
-    committed = len(stored_hashes(mariadb_url))
+    committed = len(stored_hashes())
     assert committed % BATCH == 0  # a batch is all or nothing
     rerun = MySQLStore.from_url(mariadb_url, batch_rows=BATCH)
     assert rerun.upsert_examples(rows) == UpsertCounts(new=ROWS - committed, unchanged=committed)
     rerun.close()
-    assert stored_hashes(mariadb_url) == [(r.id, r.content_hash) for r in rows]
+    assert stored_hashes() == [(r.id, r.content_hash) for r in rows]
