@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
-from autodevops.features.line_features import ECHO, FRAME, WARNING, error_count
+from autodevops.features.line_features import ECHO, FAILURE_HEAD, FRAME, WARNING, error_count
 from autodevops.features.normalize import normalize_line, strip_ansi, strip_prefix
 from autodevops.features.signals import STRONG, SignalHit, SignalMatcher, combine
 from autodevops.features.structure import FAILED, Structure, read_structure
@@ -34,8 +34,14 @@ MIN_FORCED = 3  # lines shown for a step the CI says failed, even when none look
 FORCED_FLOOR = -1.0  # beyond those, a line's learned score must clear this
 # Chosen on the dev set by repository-grouped CV (chunk hit): in a long step, a chosen line's neighbours count
 # for less, so the budget also reaches the step's other blocks (the test that failed, not only the summary).
-NEIGHBOURHOOD, NEIGHBOUR_PENALTY, DIVERSE_REGION = 6, 2.0, 60
-_CONTINUATION = re.compile(r"^(?:\s+\S|Caused by:|Reason:|HINT:|DETAIL:|hint:|note:|-->|\|)")
+NEIGHBOURHOOD, NEIGHBOUR_PENALTY, DIVERSE_REGION = 6, 0.5, 60
+CONTINUATION_LINES = 2  # lines after a chosen one that continue it (indented, "Caused by:", "Reason:")
+_CONTINUATION = re.compile(r"^(?:Caused by:|Reason:|HINT:|DETAIL:|hint:|note:|-->|\||\[(?:error|ERROR)\]\s{2,}\S)")
+_INDENTED = re.compile(r"^\s+\S")
+# A tool announcing another attempt: pip's "Retrying (Retry(total=4...)) after connection broken", "retrying in
+# 5s", "will retry", "attempt 2/5".
+_RETRY = re.compile(r"\bRetrying \(Retry\(|\bretrying in \d|\bwill (?:be )?retr(?:y|ied)\b|\battempt \d+ ?(?:/|of) ?\d+",
+                    re.IGNORECASE)
 _WRAPPER = re.compile(
     r"Process completed with exit code|Job failed|^make(?:\[\d+\])?: \*\*\*|A complete log of this run"
     r"|ELIFECYCLE|script returned exit code|exited with code|Command failed with exit code|exited with \d+\.$"
@@ -115,7 +121,10 @@ class FailureExtractor:
         if not errors and not hits:
             return 0.0, ()
         score = min(errors, 3) + sum(3.0 if s >= STRONG else 1.0 for _, s in hits)
-        if FRAME.search(text) or ECHO.match(text.strip()):
+        if _RETRY.search(text) and WARNING.search(text):
+            score *= 0.1
+            hits = ()  # a warning that an attempt will be retried is not the failure: the last attempt's error is
+        elif FRAME.search(text) or ECHO.match(text.strip()):
             score *= 0.1
         elif WARNING.search(text) and not any(s >= STRONG for _, s in hits):
             score *= 0.1
@@ -137,7 +146,10 @@ class FailureExtractor:
             ranking = self.scorer.score_lines(region) + 2.0 * strong
         else:
             ranking = rule_scores
-        chosen = self._select(region, ranking, rule_scores, forced=structure.status == FAILED)
+        # A CI log that ends without the CI's verdict (cut off, or still running) is read by the scorer too, but
+        # nothing is forced: lines it ranks above the floor join the ones that look like failures.
+        learned = self.scorer is not None and (structure.status == FAILED or structure.system is not None)
+        chosen = self._select(region, ranking, rule_scores, learned, forced=structure.status == FAILED)
         wrapper = structure.wrapper
         lines = [FailureLine(start + i, region[i].strip(), normalize_line(region[i]), float(rule_scores[i]))
                  for i in sorted(chosen)]
@@ -153,17 +165,19 @@ class FailureExtractor:
                     if hits]
         return Extraction(tuple(lines), combine(evidence), len(raw), structure)
 
-    def _select(self, region: Sequence[str], ranking: np.ndarray, rule_scores: np.ndarray, forced: bool) -> set[int]:
+    def _select(self, region: Sequence[str], ranking: np.ndarray, rule_scores: np.ndarray, learned: bool,
+                forced: bool) -> set[int]:
         """The best distinct lines, each with its continuation lines, within the line budget.
 
-        When the CI says the step failed (``forced``), its best lines are the reason even without an error
-        word (at least ``MIN_FORCED`` of them); otherwise a line must look like a failure (error words or a
-        strong signal).
+        When the CI says the step failed (``forced``), the learned ranking's best lines are the reason even
+        without an error word, down to ``FORCED_FLOOR`` once ``MIN_FORCED`` are shown. In other CI logs
+        (``learned``) lines ranked above the floor join the lines that look like failures (error words or a
+        strong signal); elsewhere only those.
         """
         budget = self.max_lines - 1  # one place is kept for the wrapper line
-        learned = forced and self.scorer is not None
-        candidates = [int(i) for i in np.argsort(-ranking, kind="stable")[:CANDIDATES]
-                      if len(region[i].strip()) >= 3 and (learned or rule_scores[i] > 0) and not _MARKER.match(region[i])]
+        order = np.argsort(-ranking, kind="stable")[:CANDIDATES]
+        candidates = [int(i) for i in order if len(region[i].strip()) >= 3 and not _MARKER.match(region[i])
+                      and (learned and (forced or ranking[i] > FORCED_FLOOR) or rule_scores[i] > 0)]
         adjusted = ranking.astype(np.float64).copy()
         chosen: set[int] = set()
         seen: set[str] = set()
@@ -180,18 +194,27 @@ class FailureExtractor:
                 open_.discard(i)
             else:
                 break
-            if learned and len(chosen) >= MIN_FORCED and ranking[i] <= FORCED_FLOOR:
+            if forced and learned and len(chosen) >= MIN_FORCED and ranking[i] <= FORCED_FLOOR:
                 break
             chosen.add(i)
             seen.add(template)
             if len(region) >= DIVERSE_REGION:
                 adjusted[max(0, i - NEIGHBOURHOOD): i + NEIGHBOURHOOD + 1] -= NEIGHBOUR_PENALTY
-            nxt = i + 1
-            while nxt < len(region) and len(chosen) < budget and nxt not in chosen and nxt - i <= 2 \
-                    and _CONTINUATION.match(region[nxt]) and not FRAME.search(region[nxt]):
+            # A failed test's head is followed by its details (indented, maybe after a blank line), an error line
+            # by its indented hint; any other line only by lines that say they continue it.
+            head = bool(FAILURE_HEAD.search(region[i][:500]))
+            detailed = head or rule_scores[i] > 0
+            nxt, added = i + 1, 0
+            while nxt < len(region) and len(chosen) < budget and added < CONTINUATION_LINES:
+                line = region[nxt]
+                if nxt in chosen or head and not line.strip() and nxt == i + 1:
+                    nxt += 1
+                    continue
+                if FRAME.search(line) or not (_CONTINUATION.match(line) or detailed and _INDENTED.match(line)):
+                    break
                 chosen.add(nxt)
-                seen.add(normalize_line(region[nxt]))
-                nxt += 1
+                seen.add(normalize_line(line))
+                nxt, added = nxt + 1, added + 1
         return chosen
 
 

@@ -33,14 +33,29 @@ ERROR_WORDS = re.compile(
 # A summary that says nothing failed is not a failure ("0 errors", "0 failures, 0 skipped").
 _ZERO = re.compile(r"\b(?:0|no) (?:errors?|failures?|failed|problems?)\b", re.IGNORECASE)
 WARNING = re.compile(r"\bwarn(?:ing)?s?\b|^\s*W: |^\s*warning\[", re.IGNORECASE)
-FRAME = re.compile(r"^\s+(?:at |File \"|\.\.\. \d+ more|from |#\d+ 0x)|^\s*goroutine \d+ \[")
+# Stack frames: Java/JS "at", Python "File", Ruby "x.rb:12:in `m'", gdb "#3 0x", goroutines; also under an sbt or
+# Maven level tag ("[error] \tat scala.sys...").
+FRAME = re.compile(r"^(?:\[[A-Za-z]+\] ?)?\s+(?:at |File \"|\.\.\. \d+ more|from |#\d+ 0x)|^\s*goroutine \d+ \["
+                   r"|^\s*\S+\.rb:\d+:in [`']")
 ECHO = re.compile(r"^(?:\$|\+{1,3}|PS>) \S|^(?:##)?\[command\]")
 _LOCATION = re.compile(r"\w\.\w{1,6}[:(]\d+")  # file.ext:12 or File.java(12); no leading run to backtrack over
+# A test runner saying something passed: tasty's "name: OK (0.04s)", mocha's and jest's ticks, PHPUnit's "OK (12
+# tests", TAP's "ok 3", "PASS src/...".
+_PASSED = re.compile(r"(?:^|[:\s])OK(?: \(\d[^)]*\))?\s*$|^\s*(?:[✓✔√]|PASS(?:ED)?\b|ok \d+\b|OK \(\d)")
+# The head of one failure in a runner's report: "1) Class::test" (mocha, PHPUnit, rspec), pytest's
+# "____ test_name ____", "--- FAIL: TestX" (go), "FAIL src/x.test.js" (jest), "x failed on line 12" (Erlang
+# Common Test), "There were 2 failures:" (JUnit, PHPUnit), "FooTest > bar FAILED" (Gradle), "tables:  FAIL"
+# (tasty), "test_x ... FAIL" (unittest).
+FAILURE_HEAD = re.compile(r"^\s*\d+\) \S|^_{3,} \S.* _{3,}\s*$|^\s*--- FAIL\b|^\s*(?:FAIL|FAILED|not ok)\b"
+                           r"|\bfailed on line \d+|^There (?:was|were) \d+ (?:failures?|errors?)|\S > \S.* FAILED\s*$"
+                           r"|\S(?::|\s\.\.\.)\s+(?:FAIL|FAILED|ERROR)\b",
+                           re.IGNORECASE)
 _VERDICT = re.compile(r"\b(?:FAIL(?:ED|URE|URES)?|ERROR|Error|error|not ok|Failures?|failing|✗|✘|×)\b|^E\s{2,}")
 
 DENSE_NAMES = ("log_distance", "last3", "last10", "last30", "last100", "errors", "any_error", "zero_summary",
                "warning", "frame", "echo", "blank", "prev_errors", "next_errors", "indented", "location",
-               "verdict", "log_length", "relative_position")
+               "verdict", "log_length", "relative_position", "passed", "failure_head", "first_error", "first3_error",
+               "errors_before")
 
 
 @lru_cache(maxsize=200_000)
@@ -59,12 +74,12 @@ def hashed_tokens(line: str) -> tuple[tuple[int, ...], float]:
 
 
 @lru_cache(maxsize=200_000)
-def _kind(line: str) -> tuple[bool, bool, bool, bool, bool, bool, bool, bool, float]:
+def _kind(line: str) -> tuple[bool, bool, bool, bool, bool, bool, bool, bool, float, bool, bool]:
     line = line[:MAX_CHARS]
     stripped = line.strip()
     return (bool(_ZERO.search(line)), bool(WARNING.search(line)), bool(FRAME.search(line)), bool(ECHO.match(stripped)),
             len(stripped) < 3, line[:1].isspace(), bool(_LOCATION.search(line)), bool(_VERDICT.search(line)),
-            float(np.log1p(len(stripped))))
+            float(np.log1p(len(stripped))), bool(_PASSED.search(line)), bool(FAILURE_HEAD.search(line)))
 
 
 def dense_features(lines: Sequence[str]) -> np.ndarray:
@@ -83,6 +98,13 @@ def dense_features(lines: Sequence[str]) -> np.ndarray:
     out[:, 7:12] = kinds[:, :5]  # zero_summary, warning, frame, echo, blank
     out[1:, 12] = errors[:-1]
     out[:-1, 13] = errors[1:]
-    out[:, 14:18] = kinds[:, 5:]  # indented, location, verdict, length
+    out[:, 14:18] = kinds[:, 5:9]  # indented, location, verdict, length
     out[:, 18] = np.arange(n) / max(n - 1, 1)
+    out[:, 19:21] = kinds[:, 9:]  # passed, failure_head
+    # The first lines of the step that look like failures: a runner reports its first failure first.
+    failing = (errors > 0) | (kinds[:, 7] > 0) | (kinds[:, 10] > 0)  # error words, a verdict, a failure head
+    before = np.cumsum(failing) - failing
+    out[:, 21] = failing & (before == 0)
+    out[:, 22] = failing & (before < 3)
+    out[:, 23] = np.log1p(before)
     return out

@@ -314,7 +314,7 @@ Finished in 0.04521 seconds (files took 0.31 seconds to load)
 Failed examples:
 
 rspec ./spec/invoice_spec.rb:12 # Invoice#total includes VAT""",
-     ["Failure/Error: expect(invoice.total).to eq(120)", "rspec ./spec/invoice_spec.rb:12 # Invoice#total includes VAT"]),
+     ["1) Invoice#total includes VAT", "Failure/Error: expect(invoice.total).to eq(120)", "8 examples, 1 failure"]),
     ("gcc", "make", """\
 gcc -O2 -Wall -c src/lexer.c -o build/lexer.o
 src/lexer.c:88:13: warning: unused variable 'n' [-Wunused-variable]
@@ -691,3 +691,29 @@ Error: [S-7282] Stack failed to execute the build plan.""")
     extraction = real.extract(log)
     assert reason.strip() in texts(extraction)
     assert "runtime.disk_full" not in extraction.signals
+
+
+def test_a_failed_tests_details_follow_its_verdict(real):
+    """tasty prints "name: FAIL" and then, indented after a blank line, the diff that says why."""
+    passes = "\n".join(f"      case {i}:{' ' * 40}OK (0.0{i % 10}s)" for i in range(60))
+    output = (f"  Tests\n    writers\n{passes}\n      tables:{' ' * 40}FAIL (0.06s)\n        \n"
+              "        --- tables.custom\n        +++ pandoc --quiet tables.native -t custom\n"
+              "        +  29 </table>\n        -  29 </table\n\n1 out of 61 tests failed (4.51s)")
+    lines = texts(real.extract(travis_job("stack test", output)))
+    assert any(line.startswith("tables:") and line.endswith("FAIL (0.06s)") for line in lines)
+    assert "--- tables.custom" in lines
+    assert not any(line.endswith("OK (0.01s)") for line in lines)  # a passing test is never the reason
+
+
+def test_a_ci_log_cut_off_before_its_verdict_still_shows_its_reason(real):
+    """A Travis log that ends without "The command ... exited with" (cut off): composer's problem is shown
+    although its line carries no error word."""
+    log = travis_job("composer update", "")[: -len("Done. Your build exited with 1.")]
+    log = log.split("travis_time:end")[0] + (
+        "Loading composer repositories with package information\nUpdating dependencies (including require-dev)\n"
+        "Your requirements could not be resolved to an installable set of packages.\n\n  Problem 1\n"
+        "    - The requested package symfony/phpunit-bridge 4.4@dev exists as symfony/phpunit-bridge[2.7.x-dev, "
+        "2.8.x-dev, 3.0.x-dev, 3.1.x-dev, 3.2.x-dev, 3.3.x-dev, 3.4.x-dev, 4.0.x-dev, 4.1.x-dev, 4.2.x-dev]\n")
+    extraction = real.extract(log)
+    assert extraction.structure.status == "unknown"
+    assert any(line.startswith("- The requested package symfony/phpunit-bridge") for line in texts(extraction))
