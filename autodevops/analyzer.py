@@ -14,6 +14,7 @@ from autodevops.features.document import featurize, stack
 from autodevops.features.encoder import CachedEncoder, Encoder, load_encoder
 from autodevops.features.extract import DEFAULT, FailureExtractor
 from autodevops.features.signals import SignalMatcher
+from autodevops.journal import failure_lines_of
 from autodevops.model_config import ModelConfig
 from autodevops.models.calibration import ConfidenceCalibrator, calibrated
 from autodevops.models.line_weights import LineWeights, current_line_scorer
@@ -130,15 +131,17 @@ class Analyzer:
             answer = None
             structure = doc.extraction.structure
             if structure.passed:  # a job that passed has no failure to name, whatever its log says
-                by_id[id(item)] = Analysis(item.id, None, None, PASSED_CONFIDENCE, "none", (), None,
-                                           analysis_id=analysis_id_of(item.text), job_status=structure.status,
-                                           truncated=item.truncated)
+                passed = Analysis(item.id, None, None, PASSED_CONFIDENCE, "none", (), None,
+                                  analysis_id=analysis_id_of(item.text), job_status=structure.status,
+                                  truncated=item.truncated)
+                by_id[id(item)] = replace(passed, journal_lines=tuple(failure_lines_of(passed, item.text)))
                 continue
             if decision.abstained and self.advisor is not None:
                 answer = self._ask_llm(item.id, [line.text for line in doc.extraction.lines], item.text)
             result = answer or self._analysis(item.id, doc, decision, float(conf), item.text)
             by_id[id(item)] = replace(result, analysis_id=analysis_id_of(item.text), truncated=item.truncated,
-                                      failed_step=structure.failed_step, job_status=structure.status)
+                                      failed_step=structure.failed_step, job_status=structure.status,
+                                      journal_lines=tuple(failure_lines_of(result, item.text)))
         return [by_id.get(id(item)) or Analysis(item.id, None, None, 0.0, "none", (), None, error=item.error,
                                                 truncated=item.truncated)
                 for item in items]

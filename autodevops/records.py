@@ -154,6 +154,9 @@ class Analysis:
     failed_step: str | None = None
     job_status: str = "unknown"  # "failed" | "passed" | "unknown"
     truncated: bool = False  # the log was larger than the budget: only its tail was read
+    # What the analysis journal keeps of the log (redacted failure lines), made where the log was analysed: on
+    # a Dask worker, not in the client that writes the journal. Not part of the output.
+    journal_lines: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
     def to_json(self) -> dict[str, Any]:
         out = {
