@@ -23,7 +23,7 @@ _SECRETS: list[tuple[re.Pattern[str], str, tuple[str, ...]]] = [
     (re.compile(r"\beyJ[\w-]{8,}\.[\w-]{8,}\.[\w-]{8,}\b"), REDACTED, ("eyj",)),  # JWT
     (re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_\w{20,}|glpat-[\w-]{20,}|xox[baprs]-[\w-]{10,}"
                 r"|sk-[A-Za-z0-9_-]{20,}|gsk_[A-Za-z0-9]{20,})"), REDACTED,
-     ("gh", "glpat-", "xox", "sk-", "sk_")),
+     ("gh", "github_pat_", "glpat-", "xox", "sk-", "sk_")),
     (re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}"), rf"\1 {REDACTED}", ("bearer", "basic")),
     (re.compile(r"(?i)(\b[a-z][a-z0-9+.-]*://[^:/\s@]+:)[^@\s]+@"), rf"\1{REDACTED}@", ("://",)),  # user:password@host
     (re.compile(r"(?i)\b([\w.-]*(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|credential)s?[\w.-]*"

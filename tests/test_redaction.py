@@ -40,7 +40,9 @@ def test_the_substring_gate_changes_no_result():
 
     lines = [line for split in ("train", "heldout") for r in load_corpus(split) for line in r.log.splitlines()]
     lines += ["PASSWORD=hunter2", "Authorization: BEARER abcdefgh12345", "HTTPS://u:p@HOST/x", "KEY=Ab3",
-              "ApiKey: abc", "X-AMZ-SIGNATURE=abc&", "SecretAccessKey: x", "ſecret=1 \u212aey=2 passwd=3"]
+              "ApiKey: abc", "X-AMZ-SIGNATURE=abc&", "SecretAccessKey: x", "ſecret=1 \u212aey=2 passwd=3",
+              "cloning with github_pat_11AAAA0123456789_zzzzyyyyxxxxwwwwvvvv", "using glpat-abcdefghij0123456789xy",
+              "slack xoxb-1234567890-abcdefghij", "GSK_abcdefghijklmnopqrstuvwx"]
     changed = [line for line in lines if redact(line) != every_rule(line)]
     assert changed == []
-    assert sum(redact(line) != line for line in lines) >= 8  # the gate lets the secrets through to their rules
+    assert sum(redact(line) != line for line in lines) >= 11  # the gate lets the secrets through to their rules
