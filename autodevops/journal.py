@@ -61,7 +61,7 @@ class Journal:
         self.con.execute("PRAGMA journal_mode=WAL")  # the server reads while the CLI writes
         self.con.execute("PRAGMA busy_timeout=5000")
         # WAL with synchronous=NORMAL: commits survive a crash of the process, and only a power cut may lose the
-        # last ones (never the file); an fsync per batch of analyses costs more than the batch.
+        # last ones (never the file); no fsync on every batch's commit.
         self.con.execute("PRAGMA synchronous=NORMAL")
         self.con.executescript(SCHEMA)
 

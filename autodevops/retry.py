@@ -34,7 +34,7 @@ def is_transient(exc: BaseException) -> bool:
 
 def _store_transient(exc: BaseException) -> bool:
     try:
-        from autodevops.store.mysql import is_transient as store_transient
+        from autodevops.store.connection import is_transient as store_transient
     except ImportError:  # pymysql is a dependency, but the predicate must never be what fails
         return False
     return store_transient(exc)
