@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 from autodevops.features.document import featurize, stack
 from autodevops.features.encoder import CachedEncoder, Encoder, load_encoder
 from autodevops.features.extract import DEFAULT, FailureExtractor
-from autodevops.features.signals import SignalMatcher
+from autodevops.features.signals import GuardCache, SignalMatcher
 from autodevops.journal import failure_lines_of
 from autodevops.model_config import ModelConfig
 from autodevops.models.calibration import ConfidenceCalibrator, calibrated
@@ -53,9 +53,10 @@ def analysis_id_of(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
-def signal_matcher(patterns: Sequence[PatternRow]) -> SignalMatcher:
-    """The keyword signals of the stored patterns."""
-    return SignalMatcher({p.id: (p.error_patterns.get("strong", ()), p.error_patterns.get("weak", ())) for p in patterns})
+def signal_matcher(patterns: Sequence[PatternRow], guards: GuardCache | None = None) -> SignalMatcher:
+    """The keyword signals of the stored patterns (their regexes' guards read from ``guards`` when given)."""
+    return SignalMatcher({p.id: (p.error_patterns.get("strong", ()), p.error_patterns.get("weak", ())) for p in patterns},
+                         guards)
 
 
 def symptoms_of(patterns: Sequence[PatternRow]) -> frozenset[str]:
@@ -69,14 +70,14 @@ class Analyzer:
     def __init__(self, matcher: PatternMatcher, patterns: Sequence[PatternRow], encoder: Encoder,
                  calibrator: ConfidenceCalibrator | None = None, config: ModelConfig | None = None,
                  advisor: "GroqAdvisor | None" = None, line_scorer: "LineWeights | str | None" = DEFAULT,
-                 memory: TaughtMemory | None = None):
+                 memory: TaughtMemory | None = None, guards: GuardCache | None = None):
         self.matcher = matcher
         self.memory = memory
         self.patterns = {p.id: p for p in patterns}
         self.encoder = encoder
         self.calibrator = calibrator
         self.config = config or ModelConfig()
-        self.extractor = FailureExtractor(signal_matcher(patterns), scorer=line_scorer)
+        self.extractor = FailureExtractor(signal_matcher(patterns, guards), scorer=line_scorer)
         self.advisor = advisor
 
     @classmethod
@@ -109,7 +110,7 @@ class Analyzer:
         taught = [i for i, origin in enumerate(examples.origins) if origin == TAUGHT]
         memory = TaughtMemory().fit(examples.vectors[taught], [examples.pattern_ids[i] for i in taught])
         return cls(matcher, patterns, encoder, config.calibrator(), config, advisor,
-                   current_line_scorer(settings.line_scorer_path), memory)
+                   current_line_scorer(settings.line_scorer_path), memory, GuardCache(settings.signal_guards_path))
 
     def analyze_batch(self, items: Sequence[LogInput]) -> list[Analysis]:
         """Analyze a batch of logs; unreadable inputs come back with ``error`` set, in input order."""

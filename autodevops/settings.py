@@ -94,6 +94,8 @@ class Settings:
     # The files and folders of the state home.
     embedded_store_path = _InHome("patterns.duckdb")
     embedding_cache_path = _InHome("embeddings.sqlite")
+    signal_guards_path = _InHome("signal_guards.json", "The literals that guard each catalog regex (see "
+                                 "``features.signals.GuardCache``): a cache, rebuilt when missing.")
     encoder_dir = _InHome("encoder")
     tuned_config_path = _InHome("tuned.json")
     line_scorer_path = _InHome("line_scorer.json", "The line scorer that ``tune --real`` fitted on the team's real "

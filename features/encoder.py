@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import os
 import sqlite3
+from functools import cached_property
 from pathlib import Path
 from typing import Protocol, Sequence
 
@@ -42,27 +43,45 @@ def packaged_model_dir() -> Path:
 
 
 class OnnxEncoder:
-    """Mean-pooled MiniLM on ONNX Runtime: tokenizers in, normalised vectors out."""
+    """Mean-pooled MiniLM on ONNX Runtime: tokenizers in, normalised vectors out.
+
+    The tokenizer and the session are built on the first ``encode``: a run whose templates are all in the
+    embedding cache never calls the model, and so never pays the ~0.1 s of building them.
+    """
 
     def __init__(self, model_dir: Path, variant: str = "onnx", batch_size: int = 64, threads: int | None = None):
-        import onnxruntime
-        from tokenizers import Tokenizer
-
+        if not (model_dir / _ONNX_FILES[variant]).is_file():
+            raise FileNotFoundError(f"no ONNX export at {model_dir / _ONNX_FILES[variant]}")
         self.name = f"all-MiniLM-L6-v2/{variant}"
         self.batch_size = batch_size
-        self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
-        self.tokenizer.enable_truncation(MAX_TOKENS)
-        self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+        self._model_dir, self._variant, self._threads = model_dir, variant, threads
+
+    @cached_property
+    def tokenizer(self):
+        from tokenizers import Tokenizer
+
+        tokenizer = Tokenizer.from_file(str(self._model_dir / "tokenizer.json"))
+        tokenizer.enable_truncation(MAX_TOKENS)
+        tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+        return tokenizer
+
+    @cached_property
+    def session(self):
+        import onnxruntime
+
         options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = threads or os.cpu_count() or 1
+        options.intra_op_num_threads = self._threads or os.cpu_count() or 1
         options.log_severity_level = 3
         # The CPU arena keeps the peak of every input shape it has seen (batches of varying length): on a real-log
         # batch run it grew past 1 GiB. Without it, memory is what the current batch needs.
         options.enable_cpu_mem_arena = False
-        self.session = onnxruntime.InferenceSession(
-            str(model_dir / _ONNX_FILES[variant]), options, providers=["CPUExecutionProvider"]
+        return onnxruntime.InferenceSession(
+            str(self._model_dir / _ONNX_FILES[self._variant]), options, providers=["CPUExecutionProvider"]
         )
-        self._inputs = {i.name for i in self.session.get_inputs()}
+
+    @cached_property
+    def _inputs(self) -> set[str]:
+        return {i.name for i in self.session.get_inputs()}
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         out = np.empty((len(texts), DIMENSIONS), dtype=np.float32)

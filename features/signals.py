@@ -7,10 +7,13 @@ regexes worth running. The guard is exact: it never skips a regex that could mat
 """
 from __future__ import annotations
 
+import json
+import os
 import re
 import re._constants as sre
 import re._parser as sre_parse
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Iterable, Sequence
 
 import ahocorasick
@@ -20,6 +23,8 @@ from autodevops.records import Pattern
 STRONG = 1.0
 WEAK = 0.4
 MIN_LITERAL = 3
+# Bump when ``required_literals`` changes what it returns: guards kept by an older version are then recomputed.
+GUARD_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -72,6 +77,52 @@ def _sequence(items) -> list[str] | None:
     return max(candidates, key=lambda c: (min(map(len, c)), -len(c)), default=None)
 
 
+class GuardCache:
+    """``required_literals`` of each regex, kept in a JSON file between processes.
+
+    Reading a thousand regexes' parse trees costs ~0.2 s, paid by every process that loads the analyzer:
+    the CLI on one log, each Dask worker. The file is keyed by the regex itself and by ``GUARD_VERSION``,
+    so a changed catalog or a changed reader never meets a stale guard; a file that cannot be read or
+    written only means computing again.
+    """
+
+    def __init__(self, path: Path | None):
+        self.path = path
+        self._known: dict[str, list[str] | None] = self._read()
+        self.computed = 0  # guards this process had to compute (the rest came from the file)
+
+    def _read(self) -> dict[str, list[str] | None]:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8")) if self.path else {}
+        except (OSError, ValueError):
+            return {}
+        guards = data.get("guards") if isinstance(data, dict) and data.get("version") == GUARD_VERSION else None
+        if not isinstance(guards, dict):
+            return {}
+        # Only well-formed entries are trusted: a wrong guard would skip a regex that matches.
+        return {regex: literals for regex, literals in guards.items()
+                if literals is None or (isinstance(literals, list) and literals and all(
+                    isinstance(literal, str) and literal for literal in literals))}
+
+    def literals(self, regex: str) -> list[str] | None:
+        if regex not in self._known:
+            self._known[regex] = required_literals(regex)
+            self.computed += 1
+        return self._known[regex]
+
+    def save(self, regexes: Iterable[str]) -> None:
+        """Write the guards of ``regexes`` (the current catalog's) if any had to be computed."""
+        if not self.computed or self.path is None:
+            return
+        keep = {regex: self._known[regex] for regex in regexes if regex in self._known}
+        partial = self.path.with_name(f".{self.path.name}.{os.getpid()}")
+        try:
+            partial.write_text(json.dumps({"version": GUARD_VERSION, "guards": keep}), encoding="utf-8")
+            os.replace(partial, self.path)  # readers see the old file or the new one, never a torn one
+        except OSError:
+            partial.unlink(missing_ok=True)
+
+
 class SignalMatcher:
     """Compiled strong/weak regexes of every pattern; ``scan_line`` says which patterns a line supports.
 
@@ -80,28 +131,30 @@ class SignalMatcher:
     (('docker.port_already_allocated', 1.0),)
     """
 
-    def __init__(self, rules: dict[str, tuple[Sequence[str], Sequence[str]]]):
+    def __init__(self, rules: dict[str, tuple[Sequence[str], Sequence[str]]], guards: GuardCache | None = None):
         # Compiled on first use: a line names only a few regexes through the guard, and one log on the command
         # line should not pay for compiling a thousand.
         self._regexes: list[tuple[str, float, str]] = []
         self._compiled: list[re.Pattern[str] | None] = []
         self._always: list[int] = []
         self._automaton = ahocorasick.Automaton()
-        guards: dict[str, list[int]] = {}
+        by_literal: dict[str, list[int]] = {}
         for pattern_id, (strong, weak) in rules.items():
             for strength, regexes in ((STRONG, strong), (WEAK, weak)):
                 for regex in regexes:
                     index = len(self._regexes)
                     self._regexes.append((pattern_id, strength, regex))
                     self._compiled.append(None)
-                    literals = required_literals(regex)
+                    literals = guards.literals(regex) if guards is not None else required_literals(regex)
                     if literals is None:
                         self._always.append(index)
                     for literal in literals or ():
-                        guards.setdefault(literal, []).append(index)
-        for literal, indices in guards.items():
+                        by_literal.setdefault(literal, []).append(index)
+        if guards is not None:
+            guards.save(regex for _, _, regex in self._regexes)
+        for literal, indices in by_literal.items():
             self._automaton.add_word(literal, tuple(indices))
-        if guards:
+        if by_literal:
             self._automaton.make_automaton()
 
     @classmethod

@@ -58,3 +58,16 @@ def test_onnx_matches_the_sentence_transformers_reference(onnx):
 def test_unknown_variant_is_refused(encoder_dir):
     with pytest.raises(ValueError, match="unknown encoder"):
         load_encoder("bf16", encoder_dir)
+
+
+def test_the_model_is_built_on_the_first_encode_only(encoder_dir, tmp_path):
+    lazy = OnnxEncoder(encoder_dir, "onnx")
+    assert "session" not in vars(lazy) and "tokenizer" not in vars(lazy)  # a warm run never needs them
+    cache = CachedEncoder(lazy, tmp_path / "cache.sqlite")
+    cache.encode(TEXTS[:1])
+    assert "session" in vars(lazy)
+
+
+def test_a_missing_export_is_refused_at_once(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no ONNX export"):
+        OnnxEncoder(tmp_path, "onnx")
