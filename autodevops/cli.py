@@ -96,9 +96,11 @@ def _analyze(args: argparse.Namespace) -> int:
         raise ValueError("give a PATH, - for stdin, or --records FILE")
     if args.resume and (not args.output or args.format != "jsonl"):
         raise ValueError("--resume needs --output FILE in the jsonl format: it skips the logs that file holds")
-    from autodevops.engine import dask_address, prefect_api_url
+    from autodevops.engine import dask_address, local_workers, prefect_api_url, start_fork_server
 
     dask = dask_address(args.dask)
+    if dask and local_workers(dask):
+        start_fork_server()  # its imports overlap with this process's own start of the cluster
     if args.engine == "prefect" and not prefect_api_url():
         raise ValueError("--engine prefect needs a Prefect API: set PREFECT_API_URL (see README, Orchestration)")
     use_prefect = args.engine == "prefect" or (args.engine == "auto" and _batch_input(args) and prefect_api_url())

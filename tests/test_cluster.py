@@ -1,8 +1,11 @@
 """Scoring on a real Dask LocalCluster of two worker processes: the local answers, in order, one load per worker."""
 import json
+import subprocess
+import sys
 import tarfile
 
 import pytest
+from threadpoolctl import threadpool_info
 
 from autodevops.analyzer import LogInput, batches
 from autodevops.cli import main
@@ -19,6 +22,11 @@ def loads(engine: DaskEngine) -> list[int]:
     return sorted(engine.client.run(lambda dask_worker: dask_worker.plugins[ANALYZER_PLUGIN].loads).values())
 
 
+def blas_threads() -> list[int]:
+    """The thread counts of the BLAS libraries loaded in this process."""
+    return sorted({lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"})
+
+
 def test_two_workers_give_the_local_answers_in_input_order_loading_once(ingested_home, monkeypatch):
     monkeypatch.setenv("AUTODEVOPS_HOME", str(ingested_home))
     with tarfile.open(ARCHIVE) as tar:
@@ -32,6 +40,9 @@ def test_two_workers_give_the_local_answers_in_input_order_loading_once(ingested
         assert [r.to_json() for r in score(engine, batches(items, 4))] == expected
         assert [r.to_json() for r in score(engine, batches(items, 1))] == expected
         assert max(loads(engine)) == 1  # 14 tasks, at most one analyzer per single-threaded worker
+        # A worker that scores runs its BLAS on one thread: more would only spin on its neighbours' CPU.
+        per_worker = engine.client.run(lambda dask_worker: (dask_worker.plugins[ANALYZER_PLUGIN].loads, blas_threads()))
+        assert [threads for loaded, threads in per_worker.values() if loaded] in ([[1]], [[1], [1]])
     assert [r["id"] for r in expected] == [item.id for item in items]
     assert expected[3]["error"] == "cannot read: broken archive"
 
@@ -55,3 +66,22 @@ def test_workers_with_an_empty_store_fail_as_the_local_run_does(home):
     with open_engine(Settings.from_env(), "local:1") as engine, pytest.raises(type(local.value)) as remote:
         list(score(engine, [[LogInput("a.log", "x")]]))
     assert str(remote.value) == str(local.value)
+
+
+CLIENT_PROBE = """
+import sys
+from autodevops.cluster import DaskEngine
+engine = DaskEngine("local:1")
+try:
+    print(sorted(m for m in ("pandas", "pyarrow", "autodevops.analyzer") if m in sys.modules))
+finally:
+    engine.close()
+"""
+
+
+def test_starting_local_workers_imports_no_dataframe_stack_into_the_client(home):
+    # Dask would import every package it can preload (pandas, pyarrow: ~0.6 s of CPU) into the client that
+    # starts a fork server; the workers' fork server is already running with what they need.
+    proc = subprocess.run([sys.executable, "-c", CLIENT_PROBE], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "['autodevops.analyzer']"

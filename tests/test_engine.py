@@ -83,3 +83,19 @@ def test_in_order_with_a_window_of_one_scores_one_group_at_a_time():
     assert list(in_order(lambda g: (events.append(("submit", g[0].id)), Recorded([g[0].id], events))[1],
                          groups, window=1)) == [["a"], ["b"]]
     assert events == [("submit", "a"), ("result", "a"), ("submit", "b"), ("result", "b")]
+
+
+def test_the_local_engine_scores_on_one_blas_thread_and_gives_the_others_back(ingested_home, monkeypatch):
+    from threadpoolctl import threadpool_info
+
+    from autodevops.engine import open_engine
+    from autodevops.settings import Settings
+
+    def blas_threads() -> list[int]:
+        return sorted({lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"})
+
+    monkeypatch.setenv("AUTODEVOPS_HOME", str(ingested_home))
+    before = blas_threads()
+    with open_engine(Settings.from_env()):
+        assert blas_threads() == [1]
+    assert blas_threads() == before
