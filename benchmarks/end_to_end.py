@@ -6,9 +6,9 @@
 
 It reuses the generated archive and the ingested, tuned home of ``benchmarks/analyze.py`` (same
 ``--workdir``), warms the embedding cache with one run, then times each run of the real command in a fresh
-process: 1 worker is the default in-process engine, N > 1 is ``--dask local:N``. No Prefect API is set, so
-no orchestration is involved. Prints the median of ``--repeats`` runs (docs/s, MB/s of log text, speed-up
-over one worker) and fails if any run wrote different answers from the first.
+process: 1 worker is the default in-process engine, N > 1 is ``--dask local:N``, in interleaved rounds. No
+Prefect API is set, so no orchestration is involved. Prints the median of ``--repeats`` runs (docs/s, MB/s of
+log text, speed-up over one worker) and fails if any run wrote different answers from the first.
 """
 from __future__ import annotations
 
@@ -92,19 +92,23 @@ def main() -> None:
     timed_run(command, env, reference)  # warms the embedding cache: every timed run below is a warm run
     expected = reference.read_text()
 
+    outputs = {w: work / f"{stem}-{w}-workers.jsonl" for w in args.workers}
+    seconds: dict[int, list[float]] = {w: [] for w in args.workers}
+    # Rounds, not one engine after the other: every run adds to the analysis journal, and the machine's load
+    # drifts; interleaved, each engine meets the same conditions.
+    for _ in range(args.repeats):
+        for workers in args.workers:
+            engine = [] if workers == 1 else ["--dask", f"local:{workers}"]
+            seconds[workers].append(timed_run(command + engine, env, outputs[workers]))
+            if outputs[workers].read_text() != expected:
+                raise SystemExit(f"{workers} worker(s) wrote different answers from the reference run: "
+                                 f"{first_difference(expected, outputs[workers].read_text())}")
+
     results = {}
     for workers in args.workers:
-        engine = [] if workers == 1 else ["--dask", f"local:{workers}"]
-        out = work / f"{stem}-{workers}-workers.jsonl"
-        seconds = []
-        for _ in range(args.repeats):
-            seconds.append(timed_run(command + engine, env, out))
-            if out.read_text() != expected:
-                raise SystemExit(f"{workers} worker(s) wrote different answers from the reference run: "
-                                 f"{first_difference(expected, out.read_text())}")
-        median = statistics.median(seconds)
+        median = statistics.median(seconds[workers])
         results[workers] = {"docs": docs, "mb": round(size / 1e6, 1), "median_seconds": round(median, 2),
-                            "runs": [round(s, 2) for s in seconds], "docs_per_s": round(docs / median, 1),
+                            "runs": [round(s, 2) for s in seconds[workers]], "docs_per_s": round(docs / median, 1),
                             "mb_per_s": round(size / 1e6 / median, 2)}
         if 1 in results:
             results[workers]["speedup"] = round(results[1]["median_seconds"] / median, 2)
