@@ -6,7 +6,7 @@ for every batch.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 
@@ -21,8 +21,9 @@ from autodevops.models.line_weights import LineWeights, current_line_scorer
 from autodevops.models.matcher import PatternMatcher
 from autodevops.models.taught import TaughtMemory
 from autodevops.models.remedy import Remedy, free_form
-from autodevops.records import UNKNOWN, Analysis
-from autodevops.settings import InputLimits, Settings
+from autodevops.inputs import DEFAULT_BATCH_BYTES, batches
+from autodevops.records import UNKNOWN, Analysis, LogInput
+from autodevops.settings import Settings
 from autodevops.store import open_store
 from autodevops.store.base import TAUGHT, PatternRow, PatternStore
 
@@ -30,22 +31,10 @@ if TYPE_CHECKING:
     from autodevops.llm import GroqAdvisor
 
 
-# Log text scored at once (characters): what a batch costs in memory, whatever its size in logs.
-DEFAULT_BATCH_BYTES = InputLimits().max_batch_bytes
 # A job whose CI says it passed: abstaining is right unless the CI's own verdict was misread.
 PASSED_CONFIDENCE = 0.99
 # No labelled data measures how often the LLM is right, so its answers carry an honest coin-flip.
 LLM_CONFIDENCE = 0.5
-
-
-@dataclass(frozen=True)
-class LogInput:
-    """One log to analyze; ``error`` is set when it could not be read."""
-
-    id: str
-    text: str | None
-    error: str | None = None
-    truncated: bool = False  # only the tail of a log larger than the budget was read
 
 
 def analysis_id_of(text: str) -> str:
@@ -180,22 +169,3 @@ class Analyzer:
         """Stream analyses in input order, batch by batch, so memory does not grow with the input."""
         for batch in batches(items, batch_size, max_batch_bytes):
             yield from self.analyze_batch(batch)
-
-
-def batches(items: Iterable[LogInput], size: int, max_bytes: int = DEFAULT_BATCH_BYTES) -> Iterator[list[LogInput]]:
-    """Consecutive batches of at most ``size`` logs and, beyond their first log, ``max_bytes`` of text.
-
-    >>> [len(b) for b in batches([LogInput(str(i), "x" * 40) for i in range(5)], size=3, max_bytes=100)]
-    [2, 2, 1]
-    """
-    batch: list[LogInput] = []
-    held = 0
-    for item in items:
-        length = len(item.text or "")
-        if batch and (len(batch) >= size or held + length > max_bytes):
-            yield batch
-            batch, held = [], 0
-        batch.append(item)
-        held += length
-    if batch:
-        yield batch

@@ -121,9 +121,8 @@ def _analyze(args: argparse.Namespace) -> int:
 
 
 def _analyze_locally(args: argparse.Namespace, dask: str | None) -> dict:
-    from autodevops.analyzer import batches
     from autodevops.engine import open_engine, score
-    from autodevops.inputs import iter_inputs
+    from autodevops.inputs import batches, iter_inputs
     from autodevops.journal import Journal
     from autodevops.output import output_file, write
     from autodevops.progress import progress

@@ -7,16 +7,19 @@ from __future__ import annotations
 
 import os
 import threading
+from typing import TYPE_CHECKING
 
 import dask
 import distributed.utils
 from distributed import Client, Future, LocalCluster, WorkerPlugin, get_worker
 from threadpoolctl import threadpool_limits
 
-from autodevops.analyzer import Analyzer, LogInput
 from autodevops.engine import local_workers, start_fork_server
-from autodevops.records import Analysis
+from autodevops.records import Analysis, LogInput
 from autodevops.settings import Settings
+
+if TYPE_CHECKING:
+    from autodevops.analyzer import Analyzer
 
 ANALYZER_PLUGIN = "autodevops-analyzer"
 # No dashboard, and the scheduler's health endpoint on a free port: the default 8787 may be taken, which
@@ -48,6 +51,9 @@ class AnalyzerPlugin(WorkerPlugin):
         """This thread's analyzer, read from the worker's store and home on first use."""
         analyzer = getattr(self._local, "analyzer", None)
         if analyzer is None:
+            # Imported here, on the worker: the client of a cluster reads and writes, it never scores.
+            from autodevops.analyzer import Analyzer
+
             analyzer = self._local.analyzer = Analyzer.load(Settings.from_env())
             with self._lock:
                 self.loads += 1

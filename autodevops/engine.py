@@ -3,8 +3,7 @@
 Nothing here imports Prefect or Dask until they are asked for: a batch command without a configured Prefect
 API and without ``--dask`` pays for neither. Results always come back in input order.
 
->>> from autodevops.analyzer import batches
->>> from autodevops.inputs import iter_inputs
+>>> from autodevops.inputs import batches, iter_inputs
 >>> with open_engine(Settings.from_env(), dask="local:2") as engine:  # doctest: +SKIP
 ...     results = list(score(engine, batches(iter_inputs(["logs.tar.gz"]), 256)))
 """
@@ -20,9 +19,8 @@ from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Protocol, TypeVa
 
 from autodevops.settings import Settings
 
-if TYPE_CHECKING:  # the analyzer stack (numpy, the store, the encoder) is imported by the engine that scores
-    from autodevops.analyzer import LogInput
-    from autodevops.records import Analysis
+if TYPE_CHECKING:
+    from autodevops.records import Analysis, LogInput
 
 R = TypeVar("R", covariant=True)
 
@@ -66,9 +64,9 @@ def local_workers(address: str) -> int | None:
     return int(count) if kind == "local" and count.isdigit() and int(count) > 0 else None
 
 
-# What a ``local:N`` worker imports before its first task: the worker side of autodevops (Dask included) and
-# the store's driver. The encoder's runtime is left out: a warm run never calls it.
-WORKER_MODULES = ("autodevops.cluster", "duckdb")
+# What a ``local:N`` worker imports before its first task: Dask's worker side, the analyzer and the store's
+# driver. The encoder's runtime is left out: a warm run never calls it.
+WORKER_MODULES = ("autodevops.cluster", "autodevops.analyzer", "duckdb")
 
 
 def start_fork_server() -> None:
@@ -127,7 +125,7 @@ class LocalEngine:
     def __init__(self, settings: Settings):
         from threadpoolctl import threadpool_limits
 
-        from autodevops.analyzer import Analyzer
+        from autodevops.analyzer import Analyzer  # numpy, the store, the encoder: only the engine that scores
 
         self.analyzer = Analyzer.load(settings)
         # The matcher's matrix products are small: more BLAS threads only spin (1.3 s of CPU on 6,000 logs) and

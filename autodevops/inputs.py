@@ -20,8 +20,11 @@ from collections import deque
 from pathlib import Path
 from typing import BinaryIO, Callable, Collection, Iterable, Iterator
 
-from autodevops.analyzer import LogInput
+from autodevops.records import LogInput
 from autodevops.settings import MIB, InputLimits
+
+# Log text scored at once (characters): what a batch costs in memory, whatever its size in logs.
+DEFAULT_BATCH_BYTES = InputLimits().max_batch_bytes
 
 CHUNK = MIB
 RATIO_GRACE = 16 * MIB  # small, very regular files compress far beyond any bomb ratio: judge only big ones
@@ -280,3 +283,22 @@ def iter_inputs(paths: Iterable[str], records: str | None = None, limits: InputL
         yield from iter_path(path, limits, skip)
     if records:
         yield from iter_records(records, limits, skip)
+
+
+def batches(items: Iterable[LogInput], size: int, max_bytes: int = DEFAULT_BATCH_BYTES) -> Iterator[list[LogInput]]:
+    """Consecutive batches of at most ``size`` logs and, beyond their first log, ``max_bytes`` of text.
+
+    >>> [len(b) for b in batches([LogInput(str(i), "x" * 40) for i in range(5)], size=3, max_bytes=100)]
+    [2, 2, 1]
+    """
+    batch: list[LogInput] = []
+    held = 0
+    for item in items:
+        length = len(item.text or "")
+        if batch and (len(batch) >= size or held + length > max_bytes):
+            yield batch
+            batch, held = [], 0
+        batch.append(item)
+        held += length
+    if batch:
+        yield batch

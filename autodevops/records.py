@@ -8,6 +8,16 @@ UNKNOWN = "unknown"
 
 
 @dataclass(frozen=True)
+class LogInput:
+    """One log to analyze; ``error`` is set when it could not be read."""
+
+    id: str
+    text: str | None
+    error: str | None = None
+    truncated: bool = False  # only the tail of a log larger than the budget was read
+
+
+@dataclass(frozen=True)
 class Step:
     """One step of a fix; ``when`` / ``unless`` name the environment contexts it applies to (catalog README)."""
 
