@@ -14,6 +14,7 @@ from autodevops.features.document import featurize, stack
 from autodevops.features.encoder import CachedEncoder, Encoder, load_encoder
 from autodevops.features.extract import DEFAULT, FailureExtractor
 from autodevops.features.signals import GuardCache, SignalMatcher
+from autodevops.inputs import DEFAULT_BATCH_BYTES, batches
 from autodevops.journal import failure_lines_of
 from autodevops.model_config import ModelConfig
 from autodevops.models.calibration import ConfidenceCalibrator, calibrated
@@ -21,7 +22,6 @@ from autodevops.models.line_weights import LineWeights, current_line_scorer
 from autodevops.models.matcher import PatternMatcher
 from autodevops.models.taught import TaughtMemory
 from autodevops.models.remedy import Remedy, free_form
-from autodevops.inputs import DEFAULT_BATCH_BYTES, batches
 from autodevops.records import UNKNOWN, Analysis, LogInput
 from autodevops.settings import Settings
 from autodevops.store import open_store

@@ -87,8 +87,8 @@ def score_on_worker(batch: list[LogInput]) -> list[Analysis]:
 
 
 def local_cluster(workers: int) -> LocalCluster:
-    """``workers`` single-threaded worker processes on this machine, forked from one process that imported
-    autodevops once: spawned workers would each import it again (~3 s of CPU apiece on these machines)."""
+    """``workers`` single-threaded worker processes on this machine, forked from one process that imported their
+    modules once (``engine.start_fork_server``): spawned workers would each import them again."""
     start_fork_server()
     # Left to itself, Dask would first import every package it knows (pandas, pyarrow, ...) here, in the
     # client, to preload them in a fork server that is already running with what the workers need.

@@ -12,6 +12,7 @@ import os
 import re
 import re._constants as sre
 import re._parser as sre_parse
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -115,7 +116,7 @@ class GuardCache:
         if not self.computed or self.path is None:
             return
         keep = {regex: self._known[regex] for regex in regexes if regex in self._known}
-        partial = self.path.with_name(f".{self.path.name}.{os.getpid()}")
+        partial = self.path.with_name(f".{self.path.name}.{os.getpid()}.{threading.get_ident()}")
         try:
             partial.write_text(json.dumps({"version": GUARD_VERSION, "guards": keep}), encoding="utf-8")
             os.replace(partial, self.path)  # readers see the old file or the new one, never a torn one
