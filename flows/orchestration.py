@@ -114,10 +114,10 @@ def dask_task_runner(address: str) -> "DaskTaskRunner":
 
     workers = local_workers(address)
     if workers:
-        from autodevops.cluster import QUIET
+        from autodevops.cluster import local_cluster
 
-        return DaskTaskRunner(cluster_kwargs={"n_workers": workers, "threads_per_worker": 1, "processes": True,
-                                              **QUIET})
+        # The cluster `analyze --dask local:N` starts without Prefect: workers forked from the fork server.
+        return DaskTaskRunner(cluster_class=local_cluster, cluster_kwargs={"workers": workers})
     return DaskTaskRunner(address=address)
 
 
